@@ -1,0 +1,205 @@
+//! The Leptos front end. Components only wire signals; the logic lives in the pure modules.
+
+mod hook;
+mod messages;
+mod settings_panel;
+mod stats;
+
+use leptos::{ev::KeyboardEvent, prelude::*};
+
+pub use hook::{use_chat_stream, UseChatStreamReturn};
+pub use messages::MessageList;
+pub use settings_panel::SettingsPanel;
+pub use stats::{ChunkLog, TurnStats};
+
+use crate::settings::Settings;
+
+/// The page app: settings prefilled from the page URL (`?endpoint=…&model=…&stream=…`).
+#[component]
+pub fn App() -> impl IntoView {
+    let mut settings = Settings::default();
+    if let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) {
+        settings.apply_query(&search);
+    }
+    view! { <ChatStream settings=settings /> }
+}
+
+/// The streaming chat: settings, conversation, composer, and the latency figures of the turn.
+#[component]
+pub fn ChatStream(
+    /// Initial settings (endpoint, model, sampling, streaming).
+    settings: Settings,
+) -> impl IntoView {
+    let (prompt, set_prompt) = signal(settings.prompt.clone());
+    let settings = RwSignal::new(settings);
+    let (api_key, set_api_key) = signal(String::new());
+    let chat = use_chat_stream(settings.into(), api_key.into());
+    let state = chat.state;
+
+    let send = move || {
+        let text = prompt.get_untracked();
+        if !text.trim().is_empty() && !state.get_untracked().is_busy() {
+            set_prompt.set(String::new());
+            chat.send(text);
+        }
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        } else if ev.key() == "Escape" {
+            chat.stop();
+        }
+    };
+
+    view! {
+        <div class="cs-chat" data-testid="chat" data-state=move || state.get().as_str()>
+            <header class="cs-header">
+                <h1 class="cs-title">"chat-stream"</h1>
+                <p class="cs-subtitle">"Streaming chat completions, with the latency story."</p>
+            </header>
+            <SettingsPanel settings=settings api_key=api_key set_api_key=set_api_key />
+            <main class="cs-main">
+                <MessageList transcript=chat.transcript />
+                <TurnNotices transcript=chat.transcript />
+                <form
+                    class="cs-composer"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        send();
+                    }
+                >
+                    <label class="cs-visually-hidden" for="cs-prompt">"Prompt"</label>
+                    <textarea
+                        id="cs-prompt"
+                        class="cs-composer__input"
+                        data-testid="prompt"
+                        rows="3"
+                        placeholder="Ask something… (Enter sends, Shift+Enter for a new line, Esc stops)"
+                        prop:value=move || prompt.get()
+                        on:input=move |ev| set_prompt.set(event_target_value(&ev))
+                        on:keydown=on_keydown
+                    ></textarea>
+                    <div class="cs-composer__actions">
+                        <button
+                            type="submit"
+                            class="cs-button cs-button--primary"
+                            data-testid="send"
+                            disabled=move || state.get().is_busy()
+                        >
+                            "Send"
+                        </button>
+                        <button
+                            type="button"
+                            class="cs-button"
+                            data-testid="stop"
+                            disabled=move || !state.get().is_busy()
+                            on:click=move |_| chat.stop()
+                        >
+                            "Stop"
+                        </button>
+                        <button
+                            type="button"
+                            class="cs-button cs-button--quiet"
+                            disabled=move || state.get().is_busy()
+                            on:click=move |_| chat.reset()
+                        >
+                            "Clear"
+                        </button>
+                    </div>
+                </form>
+            </main>
+            <aside class="cs-side">
+                <TurnStats transcript=chat.transcript />
+                <ChunkLog transcript=chat.transcript />
+            </aside>
+        </div>
+    }
+}
+
+/// The latest turn's error, warnings, and the stopped / waiting notes.
+#[component]
+fn TurnNotices(
+    /// The conversation to report on.
+    transcript: RwSignal<crate::transcript::Transcript>,
+) -> impl IntoView {
+    use crate::transcript::TurnState;
+    let error = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.turn
+                .as_ref()
+                .and_then(|turn| turn.error.as_ref().map(|e| e.to_string()))
+        })
+    });
+    let warning = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.turn.as_ref().and_then(|turn| {
+                let first = turn.warnings.first()?;
+                Some(if turn.warning_count > 1 {
+                    format!("{first} (and {} more)", turn.warning_count - 1)
+                } else {
+                    first.clone()
+                })
+            })
+        })
+    });
+    let waiting = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.turn
+                .as_ref()
+                .filter(|turn| turn.state == TurnState::Waiting)
+                .map(|turn| turn.comments)
+        })
+    });
+    let stopped = Memo::new(move |_| transcript.with(|t| t.state() == TurnState::Stopped));
+    view! {
+        {move || {
+            waiting
+                .get()
+                .map(|comments| {
+                    let note = if comments > 0 {
+                        format!(
+                            "Waiting for the first token… the server is working ({comments} keep-alive comment{}).",
+                            if comments == 1 { "" } else { "s" },
+                        )
+                    } else {
+                        "Waiting for the first token…".to_owned()
+                    };
+                    view! { <p class="cs-notice cs-notice--waiting" role="status">{note}</p> }
+                })
+        }}
+        {move || {
+            stopped
+                .get()
+                .then(|| {
+                    view! {
+                        <p class="cs-notice cs-notice--stopped" role="status" data-testid="stopped">
+                            "Stopped. The partial answer is kept."
+                        </p>
+                    }
+                })
+        }}
+        {move || {
+            error
+                .get()
+                .map(|message| {
+                    view! {
+                        <p class="cs-notice cs-notice--error" role="alert" data-testid="error">
+                            {message}
+                        </p>
+                    }
+                })
+        }}
+        {move || {
+            warning
+                .get()
+                .map(|message| {
+                    view! {
+                        <p class="cs-notice cs-notice--warning" data-testid="warning">
+                            {message}
+                        </p>
+                    }
+                })
+        }}
+    }
+}

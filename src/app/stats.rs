@@ -1,0 +1,134 @@
+//! The latency figures of the latest turn, as OpenAI's "How to stream completions" notebook
+//! reports them, and the chunk log ("received 0.42 s after request: {...}").
+
+use leptos::prelude::*;
+
+use crate::transcript::{ChunkMark, RateSource, Transcript, Turn};
+
+/// Seconds with two decimals, as the notebook prints them.
+fn seconds(ms: f64) -> String {
+    format!("{:.2} s", ms / 1000.0)
+}
+
+/// First chunk, first token, total, chunk count, tokens per second.
+#[component]
+pub fn TurnStats(
+    /// The conversation whose latest turn is reported.
+    transcript: RwSignal<Transcript>,
+) -> impl IntoView {
+    let read = move |f: fn(&Turn) -> Option<f64>| {
+        Memo::new(move |_| transcript.with(|t| t.turn.as_ref().and_then(f)))
+    };
+    let headers = read(|t| t.times.headers);
+    let first_chunk = read(|t| t.times.first_chunk);
+    let first_token = read(|t| t.times.first_token);
+    let total = read(|t| t.times.total);
+    let chunks = read(|t| Some(t.chunks.len() as f64));
+    let rate =
+        Memo::new(move |_| transcript.with(|t| t.turn.as_ref().and_then(Turn::tokens_per_second)));
+    let mode = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.turn.as_ref().map(|turn| {
+                if turn.streaming {
+                    "streaming"
+                } else {
+                    "not streaming"
+                }
+            })
+        })
+    });
+    let stat = move |label: &'static str,
+                     testid: &'static str,
+                     value: Memo<Option<f64>>,
+                     fmt: fn(f64) -> String| {
+        view! {
+            <div class="cs-stat">
+                <dt>{label}</dt>
+                <dd data-testid=testid data-value=move || value.get().map(|v| format!("{v:.1}"))>
+                    {move || value.get().map_or_else(|| "–".to_owned(), fmt)}
+                </dd>
+            </div>
+        }
+    };
+    view! {
+        <section class="cs-stats" aria-label="Latency of the latest turn">
+            <h2 class="cs-side__title">
+                "Latency" {move || mode.get().map(|m| format!(" ({m})"))}
+            </h2>
+            <dl class="cs-stats__list">
+                {stat("Headers", "stat-headers-ms", headers, seconds)}
+                {stat("First chunk", "stat-first-chunk-ms", first_chunk, seconds)}
+                {stat("First token", "stat-first-token-ms", first_token, seconds)}
+                {stat("Total", "stat-total-ms", total, seconds)}
+                {stat("Chunks", "stat-chunks", chunks, |n| format!("{n}"))}
+                <div class="cs-stat">
+                    <dt>"Speed"</dt>
+                    <dd data-testid="stat-tokens-per-second" data-value=move || rate.get().map(|(v, _)| format!("{v:.1}"))>
+                        {move || {
+                            rate.get()
+                                .map_or_else(
+                                    || "–".to_owned(),
+                                    |(v, source)| {
+                                        let how = match source {
+                                            RateSource::ServerTimings => "tokens/s, server timings",
+                                            RateSource::Usage => "tokens/s, from usage",
+                                            RateSource::CountedChunks => "chunks/s, counted",
+                                        };
+                                        format!("{v:.1} {how}")
+                                    },
+                                )
+                        }}
+                    </dd>
+                </div>
+            </dl>
+        </section>
+    }
+}
+
+/// Rows per frozen page of the log: finished pages are rendered once.
+const PAGE: usize = 100;
+
+/// Every chunk of the latest turn with its arrival time.
+#[component]
+pub fn ChunkLog(
+    /// The conversation whose latest turn is logged.
+    transcript: RwSignal<Transcript>,
+) -> impl IntoView {
+    let count = Memo::new(move |_| {
+        transcript.with(|t| t.turn.as_ref().map_or(0, |turn| turn.chunks.len()))
+    });
+    // A new turn restarts the log: key pages by the turn's start time as well.
+    let turn_key = Memo::new(move |_| {
+        transcript.with(|t| t.turn.as_ref().map_or(0, |turn| turn.sent_at.to_bits()))
+    });
+    let full_pages = Memo::new(move |_| count.get() / PAGE);
+    let row = move |i: usize| {
+        transcript
+            .with_untracked(|t| t.turn.as_ref().and_then(|turn| turn.chunks.get(i).cloned()))
+            .map(|ChunkMark { ms, summary }| {
+                view! {
+                    <li class="cs-log__row" data-testid="chunk-row" data-ms=format!("{ms:.1}")>
+                        <span class="cs-log__time">{format!("received {:.2} s after request: ", ms / 1000.0)}</span>
+                        <code>{summary}</code>
+                    </li>
+                }
+            })
+    };
+    view! {
+        <details class="cs-log" data-testid="chunk-log">
+            <summary>"Chunk log (" {move || count.get()} " chunks)"</summary>
+            <ol class="cs-log__list">
+                <For
+                    each=move || { let k = turn_key.get(); (0..full_pages.get()).map(move |p| (k, p)) }
+                    key=|k| *k
+                    children=move |(_, p)| (p * PAGE..(p + 1) * PAGE).map(row).collect_view()
+                />
+                <For
+                    each=move || { let k = turn_key.get(); (full_pages.get() * PAGE..count.get()).map(move |i| (k, i)) }
+                    key=|k| *k
+                    children=move |(_, i)| row(i)
+                />
+            </ol>
+        </details>
+    }
+}

@@ -1,0 +1,64 @@
+//! Why a turn failed. One enum for the chat layer; the SSE layer has its own [`SseError`].
+
+use crate::{openai::ApiError, sse::SseError};
+
+/// Everything that can end a turn early. Every variant keeps what the user needs to act on it:
+/// the HTTP status and body, the server's own message, or what the network layer said.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ChatError {
+    /// The server answered with a non-2xx status.
+    #[error("HTTP {status}: {api}")]
+    Http {
+        /// HTTP status code.
+        status: u16,
+        /// The error envelope, or an excerpt of the body.
+        api: ApiError,
+        /// The start of the raw body (plain text; never rendered as HTML).
+        body: String,
+    },
+    /// The server reported an error inside a 200 stream or response.
+    #[error("the server reported an error: {0}")]
+    Server(ApiError),
+    /// `fetch` rejected or the body stream failed (server down, CORS refusal, connection reset).
+    #[error("{0}")]
+    Network(String),
+    /// The byte stream is not a valid event stream.
+    #[error(transparent)]
+    Decode(#[from] SseError),
+    /// The stream ended without `[DONE]` and without a `finish_reason`.
+    #[error("incomplete response: the stream ended before the server finished the answer (no [DONE] and no finish_reason){}", if *.cut_mid_event { "; the last event was cut off" } else { "" })]
+    Incomplete {
+        /// The decoder held an unterminated event at the end.
+        cut_mid_event: bool,
+    },
+    /// No byte arrived for too long.
+    #[error("the server sent nothing for {secs} s; the stream was ended")]
+    Idle {
+        /// The idle limit that was reached.
+        secs: u32,
+    },
+    /// The request could not even be built (bad endpoint URL, ...).
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl ChatError {
+    /// The HTTP status, when the server sent one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ChatError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The message for a failed `fetch()`: browsers give no detail (a CORS refusal and a server
+    /// that is down look the same), so say what the usual causes and fixes are.
+    pub fn unreachable(endpoint: &str, detail: &str) -> Self {
+        ChatError::Network(format!(
+            "could not reach {endpoint} ({detail}). Either the server is not running, or it does \
+             not allow requests from this page (CORS). Fixes: Ollama: set OLLAMA_ORIGINS to this \
+             page's origin; vLLM: --allowed-origins; LM Studio: enable CORS in the server \
+             settings; llama.cpp's llama-server allows any origin."
+        ))
+    }
+}

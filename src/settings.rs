@@ -1,0 +1,121 @@
+//! The settings a request is made with, their defaults, and how a page URL prefills them
+//! (`?endpoint=…&model=…&stream=true|false`). The API key is never read from the URL.
+
+use crate::transcript::RequestOptions;
+
+/// Everything the settings panel edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Base URL of an OpenAI-compatible API, e.g. `http://127.0.0.1:8081/v1`.
+    pub endpoint: String,
+    /// Model name.
+    pub model: String,
+    /// Sampling temperature.
+    pub temperature: Option<f32>,
+    /// Max tokens to generate (small local models rarely stop by themselves).
+    pub max_tokens: Option<u32>,
+    /// System prompt.
+    pub system: String,
+    /// Ask for a streamed answer.
+    pub stream: bool,
+    /// Text to prefill the prompt box with.
+    pub prompt: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            endpoint: "http://127.0.0.1:8081/v1".to_owned(),
+            model: "gemma-3-270m".to_owned(),
+            temperature: Some(0.7),
+            max_tokens: Some(256),
+            system: String::new(),
+            stream: true,
+            prompt: String::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// Applies the query string of a page URL (with or without the leading `?`). Known keys:
+    /// `endpoint`, `model`, `stream`, `temperature`, `max_tokens`, `system`, `prompt`.
+    /// Unknown keys, and values that do not parse, are ignored. `api_key` is deliberately not a
+    /// key: a secret in a URL ends up in history, logs and referrers.
+    pub fn apply_query(&mut self, query: &str) {
+        for (key, value) in parse_query(query) {
+            match key.as_str() {
+                "endpoint" if !value.trim().is_empty() => self.endpoint = value.trim().to_owned(),
+                "model" => self.model = value,
+                "stream" => match value.as_str() {
+                    "true" | "1" | "on" => self.stream = true,
+                    "false" | "0" | "off" => self.stream = false,
+                    _ => {}
+                },
+                "temperature" => {
+                    if let Ok(t) = value.parse::<f32>() {
+                        self.temperature = (0.0..=2.0).contains(&t).then_some(t);
+                    }
+                }
+                "max_tokens" => self.max_tokens = value.parse().ok().filter(|&n| n > 0),
+                "system" => self.system = value,
+                "prompt" => self.prompt = value,
+                _ => {}
+            }
+        }
+    }
+
+    /// `{endpoint}/chat/completions`, without a doubled slash.
+    pub fn completions_url(&self) -> String {
+        format!("{}/chat/completions", self.endpoint.trim_end_matches('/'))
+    }
+
+    /// The options for the next request.
+    pub fn request_options(&self) -> RequestOptions {
+        RequestOptions {
+            model: self.model.clone(),
+            system: self.system.clone(),
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            stream: self.stream,
+            include_usage: true,
+        }
+    }
+}
+
+/// Splits `a=1&b=x%20y` into decoded pairs (`+` is a space, as in forms).
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}

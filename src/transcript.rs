@@ -1,0 +1,549 @@
+//! The conversation and the current turn as plain data. Frames go in through methods; views only
+//! read. No browser types here, so every transition is tested on the host.
+//!
+//! Times are milliseconds. The caller passes `now` from one monotonic clock
+//! (`performance.now()` in the browser); the turn stores marks relative to the moment the request
+//! was sent, as OpenAI's cookbook reports them ("received 0.42 s after request").
+
+use crate::{
+    error::ChatError,
+    openai::{
+        ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Frame, Role, ServerTimings,
+        StreamOptions, Usage,
+    },
+};
+
+/// Text that grows at the end, kept as a list of blocks so a view can render finished blocks once
+/// and re-render only the last one. Appending is amortised O(delta); no block exceeds
+/// about [`BlockText::TARGET`] bytes unless the text has no white space to split at.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockText {
+    blocks: Vec<String>,
+    len: usize,
+}
+
+impl BlockText {
+    /// A block is closed at the last line break (else space) once it reaches this many bytes.
+    pub const TARGET: usize = 1024;
+    /// A block with no white space is cut at a character boundary beyond this many bytes.
+    pub const HARD_MAX: usize = 4 * Self::TARGET;
+
+    /// Appends text at the end.
+    pub fn push_str(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        self.len += s.len();
+        match self.blocks.last_mut() {
+            Some(tail) => tail.push_str(s),
+            None => self.blocks.push(s.to_owned()),
+        }
+        while let Some(tail) = self.blocks.last_mut() {
+            if tail.len() < Self::TARGET {
+                break;
+            }
+            let cut = tail
+                .rfind('\n')
+                .or_else(|| tail.rfind(' '))
+                .map(|i| i + 1)
+                .filter(|&i| i < tail.len())
+                .or_else(|| {
+                    (tail.len() > Self::HARD_MAX).then(|| {
+                        let mut i = Self::TARGET;
+                        while !tail.is_char_boundary(i) {
+                            i += 1;
+                        }
+                        i
+                    })
+                });
+            match cut {
+                Some(i) if i > 0 => {
+                    let rest = tail.split_off(i);
+                    self.blocks.push(rest);
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Finished blocks followed by the live tail (the last element).
+    pub fn blocks(&self) -> &[String] {
+        &self.blocks
+    }
+
+    /// Total length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No text yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The whole text as one string.
+    pub fn text(&self) -> String {
+        self.blocks.concat()
+    }
+}
+
+/// How a message ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MessageStatus {
+    /// Complete (or still being written, while its turn is live).
+    #[default]
+    Complete,
+    /// The user pressed Stop: the text is a partial answer.
+    Stopped,
+    /// The turn failed: the text is what arrived before the error.
+    Failed,
+}
+
+/// One message on screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Message {
+    /// Stable id within the transcript (for keyed views).
+    pub id: u64,
+    /// Who wrote it.
+    pub role: Option<Role>,
+    /// Answer or prompt text.
+    pub content: BlockText,
+    /// Reasoning text, kept apart from the answer.
+    pub reasoning: BlockText,
+    /// A refusal instead of an answer.
+    pub refusal: String,
+    /// How it ended.
+    pub status: MessageStatus,
+}
+
+/// The state of the latest turn, as exposed in `data-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TurnState {
+    /// No request yet.
+    #[default]
+    Idle,
+    /// Request sent, no answer text yet.
+    Waiting,
+    /// Answer text is arriving.
+    Streaming,
+    /// Finished normally.
+    Done,
+    /// Failed; the text so far is kept.
+    Error,
+    /// Stopped by the user; the text so far is kept.
+    Stopped,
+}
+
+impl TurnState {
+    /// The `data-state` attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TurnState::Idle => "idle",
+            TurnState::Waiting => "waiting",
+            TurnState::Streaming => "streaming",
+            TurnState::Done => "done",
+            TurnState::Error => "error",
+            TurnState::Stopped => "stopped",
+        }
+    }
+
+    /// The turn is over.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TurnState::Done | TurnState::Error | TurnState::Stopped
+        )
+    }
+
+    /// A request is in flight.
+    pub fn is_busy(self) -> bool {
+        matches!(self, TurnState::Waiting | TurnState::Streaming)
+    }
+}
+
+/// One received chunk, for the chunk log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkMark {
+    /// Milliseconds after the request was sent.
+    pub ms: f64,
+    /// The delta as the cookbook prints it, e.g. `{"content": "1"}` (cut to 200 characters).
+    pub summary: String,
+}
+
+/// Where a tokens-per-second figure comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateSource {
+    /// llama.cpp's `timings.predicted_per_second`.
+    ServerTimings,
+    /// `usage.completion_tokens` over the generation time.
+    Usage,
+    /// Content chunks counted on the client (one chunk is about one token on most servers).
+    CountedChunks,
+}
+
+/// Timing marks of a turn, in ms after the request was sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TurnTimes {
+    /// Response headers arrived (`fetch` resolved).
+    pub headers: Option<f64>,
+    /// First SSE event (or the whole body, without streaming).
+    pub first_chunk: Option<f64>,
+    /// First non-empty content, reasoning or refusal.
+    pub first_token: Option<f64>,
+    /// The turn ended.
+    pub total: Option<f64>,
+}
+
+/// The latest request and how it is going.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Turn {
+    /// Lifecycle state.
+    pub state: TurnState,
+    /// Was streaming asked for.
+    pub streaming: bool,
+    /// `performance.now()` when the request was sent.
+    pub sent_at: f64,
+    /// Timing marks.
+    pub times: TurnTimes,
+    /// Every event that carried a chunk, in arrival order.
+    pub chunks: Vec<ChunkMark>,
+    /// Chunks that carried answer text.
+    pub content_chunks: u64,
+    /// Keep-alive comments seen before the end.
+    pub comments: u64,
+    /// The error that ended the turn.
+    pub error: Option<ChatError>,
+    /// Non-fatal problems (skipped chunks), the first few kept.
+    pub warnings: Vec<String>,
+    /// How many warnings there were in all.
+    pub warning_count: u64,
+    /// Last `finish_reason` of choice 0.
+    pub finish_reason: Option<String>,
+    /// `data: [DONE]` arrived.
+    pub saw_done: bool,
+    /// Last usage reported.
+    pub usage: Option<Usage>,
+    /// Last llama.cpp timings reported.
+    pub server_timings: Option<ServerTimings>,
+    /// Index of the assistant message this turn writes into.
+    pub message: usize,
+}
+
+impl Turn {
+    const MAX_WARNINGS: usize = 20;
+
+    /// Tokens per second and where the figure comes from.
+    pub fn tokens_per_second(&self) -> Option<(f64, RateSource)> {
+        if let Some(tps) = self.server_timings.and_then(|t| t.predicted_per_second) {
+            if tps.is_finite() && tps > 0.0 {
+                return Some((tps, RateSource::ServerTimings));
+            }
+        }
+        let start = self.times.first_token?;
+        let end = self.times.total.or(self.chunks.last().map(|c| c.ms))?;
+        let span = (end - start) / 1000.0;
+        if let Some(usage) = self.usage.filter(|u| u.completion_tokens > 1) {
+            if span > 0.0 {
+                return Some((
+                    (usage.completion_tokens - 1) as f64 / span,
+                    RateSource::Usage,
+                ));
+            }
+        }
+        (self.content_chunks > 1 && span > 0.0).then(|| {
+            (
+                (self.content_chunks - 1) as f64 / span,
+                RateSource::CountedChunks,
+            )
+        })
+    }
+
+    fn warn(&mut self, warning: String) {
+        self.warning_count += 1;
+        if self.warnings.len() < Self::MAX_WARNINGS {
+            self.warnings.push(warning);
+        }
+    }
+}
+
+/// Settings that shape a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestOptions {
+    /// Model name.
+    pub model: String,
+    /// System prompt (sent first when not empty).
+    pub system: String,
+    /// Temperature.
+    pub temperature: Option<f32>,
+    /// Max tokens.
+    pub max_tokens: Option<u32>,
+    /// Stream or not.
+    pub stream: bool,
+    /// Ask for a usage chunk when streaming.
+    pub include_usage: bool,
+}
+
+/// The conversation and its latest turn.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Transcript {
+    /// Messages in order (user, assistant, user, ...).
+    pub messages: Vec<Message>,
+    /// The latest turn, if any.
+    pub turn: Option<Turn>,
+    next_id: u64,
+}
+
+impl Transcript {
+    /// An empty conversation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state of the latest turn.
+    pub fn state(&self) -> TurnState {
+        self.turn.as_ref().map_or(TurnState::Idle, |t| t.state)
+    }
+
+    fn push_message(&mut self, role: Role, text: &str) -> usize {
+        let mut content = BlockText::default();
+        content.push_str(text);
+        self.next_id += 1;
+        self.messages.push(Message {
+            id: self.next_id,
+            role: Some(role),
+            content,
+            ..Message::default()
+        });
+        self.messages.len() - 1
+    }
+
+    /// Starts a turn: adds the user's message and an empty assistant message, and returns the
+    /// request to send (the whole conversation, system prompt first).
+    /// `now` is the time the request is sent.
+    pub fn begin(&mut self, prompt: &str, options: &RequestOptions, now: f64) -> ChatRequest {
+        debug_assert!(!self.state().is_busy(), "a turn is already running");
+        self.push_message(Role::User, prompt);
+        let request = self.request(options);
+        let message = self.push_message(Role::Assistant, "");
+        self.turn = Some(Turn {
+            state: TurnState::Waiting,
+            streaming: options.stream,
+            sent_at: now,
+            message,
+            ..Turn::default()
+        });
+        request
+    }
+
+    /// The request for the conversation so far. Assistant messages that are empty (a failed
+    /// turn with no text) are left out; partial answers are sent as they are.
+    pub fn request(&self, options: &RequestOptions) -> ChatRequest {
+        let mut messages = Vec::with_capacity(self.messages.len() + 1);
+        if !options.system.trim().is_empty() {
+            messages.push(ChatMessage {
+                role: Role::System,
+                content: options.system.clone(),
+            });
+        }
+        for m in &self.messages {
+            let Some(role) = m.role else { continue };
+            if role == Role::Assistant && m.content.is_empty() {
+                continue;
+            }
+            messages.push(ChatMessage {
+                role,
+                content: m.content.text(),
+            });
+        }
+        ChatRequest {
+            model: options.model.clone(),
+            messages,
+            temperature: options.temperature,
+            max_tokens: options.max_tokens,
+            stream: options.stream,
+            stream_options: (options.stream && options.include_usage).then_some(StreamOptions {
+                include_usage: true,
+            }),
+        }
+    }
+
+    fn live_turn(&mut self) -> Option<&mut Turn> {
+        self.turn.as_mut().filter(|t| !t.state.is_terminal())
+    }
+
+    /// Response headers arrived.
+    pub fn on_headers(&mut self, now: f64) {
+        if let Some(turn) = self.live_turn() {
+            turn.times.headers.get_or_insert(now - turn.sent_at);
+        }
+    }
+
+    /// Keep-alive comments were seen (`count` is the running total for this response).
+    pub fn on_comments(&mut self, count: u64) {
+        if let Some(turn) = self.live_turn() {
+            turn.comments = count;
+        }
+    }
+
+    /// Applies one frame decoded from the stream. Frames after the turn ended are ignored.
+    pub fn apply(&mut self, frame: Frame, now: f64) {
+        let Some(turn) = self.turn.as_mut().filter(|t| !t.state.is_terminal()) else {
+            return;
+        };
+        let ms = now - turn.sent_at;
+        match frame {
+            Frame::Chunk(chunk) => {
+                turn.times.first_chunk.get_or_insert(ms);
+                let summary = summarize(&chunk);
+                turn.chunks.push(ChunkMark { ms, summary });
+                self.apply_chunk(chunk, ms);
+            }
+            Frame::Done => {
+                turn.times.first_chunk.get_or_insert(ms);
+                turn.saw_done = true;
+                if turn.finish_reason.is_none() && turn.content_chunks > 0 {
+                    // llama-cpp-python ends a stream cut by a second request this way.
+                    turn.warn(
+                        "the server sent [DONE] without a finish_reason: the answer may be cut short"
+                            .to_owned(),
+                    );
+                }
+                self.end(TurnState::Done, None, now);
+            }
+            Frame::Error(api) => {
+                turn.times.first_chunk.get_or_insert(ms);
+                self.end(TurnState::Error, Some(ChatError::Server(api)), now);
+            }
+            Frame::Skip { warning } => turn.warn(warning),
+        }
+    }
+
+    fn apply_chunk(&mut self, chunk: ChatChunk, ms: f64) {
+        let Some(turn) = self.turn.as_mut() else {
+            return;
+        };
+        if chunk.usage.is_some() {
+            turn.usage = chunk.usage;
+        }
+        if chunk.timings.is_some() {
+            turn.server_timings = chunk.timings;
+        }
+        let message = &mut self.messages[turn.message];
+        // Only choice 0 is shown; `n > 1` streams interleave other indexes, which are ignored.
+        for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
+            let delta = choice.delta;
+            let mut visible = false;
+            if let Some(text) = delta.content.as_deref().filter(|s| !s.is_empty()) {
+                message.content.push_str(text);
+                turn.content_chunks += 1;
+                visible = true;
+            }
+            if let Some(text) = delta.reasoning_text() {
+                message.reasoning.push_str(text);
+                visible = true;
+            }
+            if let Some(text) = delta.refusal.as_deref().filter(|s| !s.is_empty()) {
+                message.refusal.push_str(text);
+                visible = true;
+            }
+            if visible {
+                turn.times.first_token.get_or_insert(ms);
+                if turn.state == TurnState::Waiting {
+                    turn.state = TurnState::Streaming;
+                }
+            }
+            if choice.finish_reason.is_some() {
+                turn.finish_reason = choice.finish_reason;
+            }
+        }
+    }
+
+    /// A whole non-streaming completion arrived.
+    pub fn apply_completion(&mut self, completion: ChatCompletion, now: f64) {
+        self.apply(Frame::Chunk(completion.into_chunk()), now);
+        self.end(TurnState::Done, None, now);
+    }
+
+    /// The body ended. Without `[DONE]` and without a `finish_reason` the answer is incomplete:
+    /// the turn fails and keeps its text. `cut_mid_event` is what the SSE decoder's `finish` said.
+    pub fn end_of_stream(&mut self, cut_mid_event: bool, now: f64) {
+        let Some(turn) = self.live_turn() else {
+            return;
+        };
+        if turn.saw_done || turn.finish_reason.is_some() {
+            self.end(TurnState::Done, None, now);
+        } else {
+            self.end(
+                TurnState::Error,
+                Some(ChatError::Incomplete { cut_mid_event }),
+                now,
+            );
+        }
+    }
+
+    /// The turn failed; the text so far stays.
+    pub fn fail(&mut self, error: ChatError, now: f64) {
+        self.end(TurnState::Error, Some(error), now);
+    }
+
+    /// The user pressed Stop; the text so far stays.
+    pub fn stop(&mut self, now: f64) {
+        self.end(TurnState::Stopped, None, now);
+    }
+
+    fn end(&mut self, state: TurnState, error: Option<ChatError>, now: f64) {
+        let Some(turn) = self.turn.as_mut().filter(|t| !t.state.is_terminal()) else {
+            return;
+        };
+        turn.state = state;
+        turn.error = error;
+        turn.times.total = Some(now - turn.sent_at);
+        self.messages[turn.message].status = match state {
+            TurnState::Stopped => MessageStatus::Stopped,
+            TurnState::Error => MessageStatus::Failed,
+            _ => MessageStatus::Complete,
+        };
+    }
+
+    /// Forgets every message and the turn.
+    pub fn clear(&mut self) {
+        self.messages.clear();
+        self.turn = None;
+    }
+}
+
+/// The chunk's first delta as the cookbook prints it: only the fields that are present.
+fn summarize(chunk: &ChatChunk) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(choice) = chunk.choices.first() {
+        let d = &choice.delta;
+        let mut field = |name: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                parts.push(format!(
+                    "\"{name}\": {}",
+                    serde_json::Value::from(v.as_str())
+                ));
+            }
+        };
+        field("role", &d.role);
+        field("content", &d.content);
+        field("reasoning_content", &d.reasoning_content);
+        field("reasoning", &d.reasoning);
+        field("refusal", &d.refusal);
+        if !d.tool_calls.is_empty() {
+            parts.push(format!(
+                "\"tool_calls\": [{} fragment(s)]",
+                d.tool_calls.len()
+            ));
+        }
+        if let Some(reason) = &choice.finish_reason {
+            parts.push(format!("\"finish_reason\": \"{reason}\""));
+        }
+    } else if let Some(u) = chunk.usage {
+        parts.push(format!(
+            "\"usage\": {{\"prompt_tokens\": {}, \"completion_tokens\": {}}}",
+            u.prompt_tokens, u.completion_tokens
+        ));
+    }
+    crate::openai::excerpt(&format!("{{{}}}", parts.join(", ")), 200)
+}

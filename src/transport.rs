@@ -1,0 +1,252 @@
+//! The browser edge: the only module that calls `fetch`.
+//!
+//! [`post_chat`] sends one request and reports what happens through a callback, in order:
+//! `Headers`, then either `Frame`s (streaming) or one `Completion`, then `End` or `Failed`.
+//! Every update carries `performance.now()` taken once per network read, so timing marks are
+//! those of the read that delivered them. An aborted request (Stop, unmount) ends silently:
+//! whoever aborted has already recorded why.
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request, RequestInit,
+    Response,
+};
+
+use crate::{
+    error::ChatError,
+    openai::{error_from_http, excerpt, frame_from_event, parse_completion, ChatCompletion, Frame},
+    sse::SseDecoder,
+};
+
+/// What the transport saw.
+#[derive(Debug)]
+pub enum Update {
+    /// Response headers arrived with a 2xx status.
+    Headers,
+    /// One event of the stream, as a frame.
+    Frame(Frame),
+    /// Running count of keep-alive comments.
+    Comments(u64),
+    /// A network read was fully applied: a good moment to render.
+    ReadDone,
+    /// The whole non-streaming completion (also when a server ignored `stream: true`).
+    Completion(ChatCompletion),
+    /// The body ended; `cut_mid_event` when an unterminated event was discarded.
+    End {
+        /// See [`crate::sse::StreamEnd`].
+        cut_mid_event: bool,
+    },
+    /// The request failed.
+    Failed(ChatError),
+}
+
+/// One chat completion request.
+pub struct ChatPost<'a> {
+    /// `{endpoint}/chat/completions`.
+    pub url: &'a str,
+    /// Serialized [`crate::openai::ChatRequest`].
+    pub body: String,
+    /// Sent as `Authorization: Bearer …` when present; never logged.
+    pub api_key: Option<&'a str>,
+    /// Whether streaming was asked for.
+    pub stream: bool,
+    /// Aborts the request (Stop, cleanup).
+    pub signal: &'a AbortSignal,
+}
+
+/// `performance.now()` in ms.
+pub fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn js_message(err: &JsValue) -> String {
+    Reflect::get(err, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .filter(|m| !m.is_empty())
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Sends the request and reports progress to `on` until the turn ends. Never retries.
+pub async fn post_chat(post: ChatPost<'_>, mut on: impl FnMut(Update, f64)) {
+    if let Err(error) = run(&post, &mut on).await {
+        if !post.signal.aborted() {
+            on(Update::Failed(error), now());
+        }
+    }
+}
+
+async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<(), ChatError> {
+    let headers = Headers::new().map_err(|e| ChatError::Setup(js_message(&e)))?;
+    // Only `Content-Type` and `Authorization`: every server's CORS set-up allows those two.
+    let set = |k: &str, v: &str| {
+        headers
+            .set(k, v)
+            .map_err(|e| ChatError::Setup(js_message(&e)))
+    };
+    set("Content-Type", "application/json")?;
+    if let Some(key) = post.api_key.filter(|k| !k.trim().is_empty()) {
+        set("Authorization", &format!("Bearer {}", key.trim()))?;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&post.body));
+    init.set_signal(Some(post.signal));
+    let request = Request::new_with_str_and_init(post.url, &init).map_err(|e| {
+        ChatError::Setup(format!(
+            "invalid endpoint URL {}: {}",
+            post.url,
+            js_message(&e)
+        ))
+    })?;
+    let window = web_sys::window().ok_or_else(|| ChatError::Setup("no window".into()))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|e| ChatError::unreachable(post.url, &js_message(&e)))?
+        .unchecked_into();
+
+    let status = response.status();
+    if !response.ok() {
+        let body = read_text(&response).await.unwrap_or_default();
+        return Err(ChatError::Http {
+            status,
+            api: error_from_http(status, &body),
+            body: excerpt(&body, 2000),
+        });
+    }
+    on(Update::Headers, now());
+
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // Some servers ignore `stream: true` and answer with one JSON document; some send SSE with no
+    // content type at all. JSON is recognised by its type; anything else is decoded as SSE.
+    let is_json = content_type.contains("json");
+    if !post.stream || is_json {
+        let body = read_text(&response).await?;
+        let t = now();
+        if !is_json && content_type.contains("event-stream") {
+            // Asked not to stream, but the server streamed anyway: decode it as a stream.
+            decode_all(body.as_bytes(), on, t);
+            return Ok(());
+        }
+        let completion = parse_completion(&body).map_err(ChatError::Server)?;
+        on(Update::Completion(completion), t);
+        return Ok(());
+    }
+
+    let body = response
+        .body()
+        .ok_or_else(|| ChatError::Network("the response has no body".into()))?;
+    read_stream(&body, on).await
+}
+
+fn decode_all(bytes: &[u8], on: &mut impl FnMut(Update, f64), t: f64) {
+    let mut decoder = SseDecoder::new();
+    let pushed = decoder.push(bytes);
+    while let Some(event) = decoder.next_event() {
+        on(Update::Frame(frame_from_event(&event)), t);
+    }
+    match pushed {
+        Ok(()) => {
+            let end = decoder.finish();
+            on(
+                Update::End {
+                    cut_mid_event: end.incomplete_event,
+                },
+                t,
+            );
+        }
+        Err(e) => on(Update::Failed(e.into()), t),
+    }
+}
+
+async fn read_text(response: &Response) -> Result<String, ChatError> {
+    let promise = response
+        .text()
+        .map_err(|e| ChatError::Network(js_message(&e)))?;
+    let text = JsFuture::from(promise).await.map_err(|e| {
+        ChatError::Network(format!("reading the response failed: {}", js_message(&e)))
+    })?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+/// Reads a `text/event-stream` body with a `ReadableStream` reader, decoding as bytes arrive.
+/// Stops reading after `[DONE]` or an error frame and cancels the reader.
+pub async fn read_stream(
+    body: &ReadableStream,
+    on: &mut impl FnMut(Update, f64),
+) -> Result<(), ChatError> {
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut decoder = SseDecoder::new();
+    let mut buf = Vec::new();
+    let mut comments = 0;
+    let done_key = JsValue::from_str("done");
+    let value_key = JsValue::from_str("value");
+    loop {
+        let result = match JsFuture::from(reader.read()).await {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = reader.cancel();
+                return Err(ChatError::Network(format!(
+                    "the connection failed during the answer: {}",
+                    js_message(&e)
+                )));
+            }
+        };
+        let t = now();
+        if Reflect::get(&result, &done_key)
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(false)
+        {
+            let end = decoder.finish();
+            on(
+                Update::End {
+                    cut_mid_event: end.incomplete_event,
+                },
+                t,
+            );
+            return Ok(());
+        }
+        let chunk: Uint8Array = Reflect::get(&result, &value_key)
+            .map_err(|e| ChatError::Network(js_message(&e)))?
+            .unchecked_into();
+        buf.resize(chunk.length() as usize, 0);
+        chunk.copy_to(&mut buf);
+        let pushed = decoder.push(&buf);
+        let mut finished = false;
+        while let Some(event) = decoder.next_event() {
+            let frame = frame_from_event(&event);
+            finished = matches!(frame, Frame::Done | Frame::Error(_));
+            on(Update::Frame(frame), t);
+            if finished {
+                break;
+            }
+        }
+        if decoder.comments() != comments {
+            comments = decoder.comments();
+            on(Update::Comments(comments), t);
+        }
+        on(Update::ReadDone, t);
+        if finished {
+            // "[DONE]: stop reading and cancel the reader" (field guide c16).
+            let _ = reader.cancel();
+            return Ok(());
+        }
+        if let Err(e) = pushed {
+            let _ = reader.cancel();
+            return Err(e.into());
+        }
+    }
+}

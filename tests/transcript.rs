@@ -1,0 +1,436 @@
+//! Host tests of the transcript: turn transitions, text kept on every kind of ending, timing
+//! marks, block text, settings from the URL, and whole captured streams from real servers.
+#![cfg(not(target_arch = "wasm32"))]
+
+use chat_stream::{
+    error::ChatError,
+    openai::{frame_from_event, ApiError, Frame, Role},
+    settings::Settings,
+    sse::SseDecoder,
+    transcript::{BlockText, MessageStatus, RateSource, RequestOptions, Transcript, TurnState},
+};
+
+fn options(stream: bool) -> RequestOptions {
+    RequestOptions {
+        model: "m".into(),
+        system: "Be brief.".into(),
+        temperature: Some(0.5),
+        max_tokens: Some(64),
+        stream,
+        include_usage: true,
+    }
+}
+
+fn frame(json: &str) -> Frame {
+    frame_from_event(&chat_stream::sse::SseEvent {
+        event: "message".into(),
+        data: json.into(),
+        id: String::new(),
+        retry: None,
+    })
+}
+
+fn content(text: &str) -> Frame {
+    frame(&serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]}).to_string())
+}
+
+fn answer(t: &Transcript) -> String {
+    t.messages.last().unwrap().content.text()
+}
+
+/// Replays a captured `.sse.txt` through the decoder into a transcript, in `step`-byte pushes.
+fn replay(bytes: &[u8], step: usize) -> Transcript {
+    let mut t = Transcript::new();
+    t.begin("prompt", &options(true), 0.0);
+    t.on_headers(5.0);
+    let mut d = SseDecoder::new();
+    let mut now = 10.0;
+    for chunk in bytes.chunks(step) {
+        d.push(chunk).unwrap();
+        while let Some(e) = d.next_event() {
+            t.apply(frame_from_event(&e), now);
+        }
+        now += 1.0;
+    }
+    let end = d.finish();
+    t.end_of_stream(end.incomplete_event, now);
+    t
+}
+
+#[test]
+fn a_turn_goes_waiting_streaming_done_with_timing_marks() {
+    let mut t = Transcript::new();
+    assert_eq!(t.state(), TurnState::Idle);
+    let req = t.begin("Hello?", &options(true), 1000.0);
+    assert_eq!(t.state(), TurnState::Waiting);
+    assert_eq!(req.messages[0].role, Role::System);
+    assert_eq!(req.messages[1].content, "Hello?");
+    assert!(req.stream && req.stream_options.is_some());
+    t.on_headers(1100.0);
+    t.apply(
+        frame(r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#),
+        1200.0,
+    );
+    assert_eq!(
+        t.state(),
+        TurnState::Waiting,
+        "a role-only chunk is not a token"
+    );
+    t.apply(content("Hi"), 1300.0);
+    assert_eq!(t.state(), TurnState::Streaming);
+    t.apply(content(" there"), 1350.0);
+    t.apply(
+        frame(r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#),
+        1360.0,
+    );
+    t.apply(Frame::Done, 1400.0);
+    assert_eq!(t.state(), TurnState::Done);
+    let turn = t.turn.as_ref().unwrap();
+    assert_eq!(turn.times.headers, Some(100.0));
+    assert_eq!(turn.times.first_chunk, Some(200.0));
+    assert_eq!(turn.times.first_token, Some(300.0));
+    assert_eq!(turn.times.total, Some(400.0));
+    assert_eq!(turn.chunks.len(), 4);
+    assert_eq!(turn.chunks[1].summary, r#"{"content": "Hi"}"#);
+    assert_eq!(answer(&t), "Hi there");
+    assert!(turn.warnings.is_empty());
+}
+
+#[test]
+fn a_mid_stream_error_keeps_every_character() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(content("Partial "), 10.0);
+    t.apply(content("answer"), 20.0);
+    t.apply(
+        frame(r#"{"error":{"message":"boom","type":"server_error"}}"#),
+        30.0,
+    );
+    assert_eq!(t.state(), TurnState::Error);
+    assert_eq!(answer(&t), "Partial answer");
+    assert_eq!(t.messages.last().unwrap().status, MessageStatus::Failed);
+    let msg = t.turn.as_ref().unwrap().error.as_ref().unwrap().to_string();
+    assert!(msg.contains("boom"), "{msg}");
+    // Frames after the end change nothing.
+    t.apply(content(" more"), 40.0);
+    t.apply(Frame::Done, 50.0);
+    assert_eq!(answer(&t), "Partial answer");
+    assert_eq!(t.state(), TurnState::Error);
+}
+
+#[test]
+fn end_without_done_or_finish_reason_is_incomplete_and_keeps_text() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(content("Some text"), 10.0);
+    t.end_of_stream(true, 20.0);
+    assert_eq!(t.state(), TurnState::Error);
+    assert_eq!(answer(&t), "Some text");
+    let msg = t.turn.as_ref().unwrap().error.as_ref().unwrap().to_string();
+    assert!(msg.starts_with("incomplete response"), "{msg}");
+    assert!(msg.contains("cut off"));
+}
+
+#[test]
+fn end_with_finish_reason_but_no_done_is_fine() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(
+        frame(r#"{"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"length"}]}"#),
+        10.0,
+    );
+    t.end_of_stream(false, 20.0);
+    assert_eq!(t.state(), TurnState::Done);
+    assert_eq!(
+        t.turn.as_ref().unwrap().finish_reason.as_deref(),
+        Some("length")
+    );
+}
+
+#[test]
+fn stop_keeps_the_partial_answer() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(content("tick 0 "), 10.0);
+    t.stop(15.0);
+    assert_eq!(t.state(), TurnState::Stopped);
+    t.apply(content("tick 1 "), 20.0);
+    t.end_of_stream(false, 25.0);
+    assert_eq!(answer(&t), "tick 0 ");
+    assert_eq!(t.state(), TurnState::Stopped);
+    assert_eq!(t.messages.last().unwrap().status, MessageStatus::Stopped);
+    assert_eq!(t.turn.as_ref().unwrap().times.total, Some(15.0));
+}
+
+#[test]
+fn http_and_network_failures_keep_the_user_message() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.fail(
+        ChatError::Http {
+            status: 401,
+            api: ApiError {
+                message: "Incorrect API key provided.".into(),
+                ..ApiError::default()
+            },
+            body: String::new(),
+        },
+        5.0,
+    );
+    assert_eq!(t.state(), TurnState::Error);
+    let turn = t.turn.as_ref().unwrap();
+    assert_eq!(turn.error.as_ref().unwrap().status(), Some(401));
+    assert_eq!(
+        turn.error.as_ref().unwrap().to_string(),
+        "HTTP 401: Incorrect API key provided."
+    );
+    assert_eq!(t.messages[0].content.text(), "q");
+    // The failed, empty answer is not sent back in the next request.
+    let req = t.begin("again", &options(true), 10.0);
+    let roles: Vec<Role> = req.messages.iter().map(|m| m.role).collect();
+    assert_eq!(roles, [Role::System, Role::User, Role::User]);
+}
+
+#[test]
+fn multi_turn_requests_carry_the_whole_conversation() {
+    let mut t = Transcript::new();
+    t.begin("one", &options(true), 0.0);
+    t.apply(content("first answer"), 1.0);
+    t.apply(Frame::Done, 2.0);
+    let req = t.begin("two", &options(false), 3.0);
+    let pairs: Vec<(Role, &str)> = req
+        .messages
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (Role::System, "Be brief."),
+            (Role::User, "one"),
+            (Role::Assistant, "first answer"),
+            (Role::User, "two")
+        ]
+    );
+    assert!(!req.stream && req.stream_options.is_none());
+}
+
+#[test]
+fn non_streaming_completion_sets_all_marks_at_once() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(false), 0.0);
+    t.on_headers(700.0);
+    let c = chat_stream::openai::parse_completion(r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Whole answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#).unwrap();
+    t.apply_completion(c, 800.0);
+    assert_eq!(t.state(), TurnState::Done);
+    assert_eq!(answer(&t), "Whole answer");
+    let times = &t.turn.as_ref().unwrap().times;
+    assert_eq!((times.first_token, times.total), (Some(800.0), Some(800.0)));
+}
+
+#[test]
+fn reasoning_and_refusal_stay_out_of_the_answer() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(
+        frame(r#"{"choices":[{"delta":{"reasoning_content":"thinking..."}}]}"#),
+        5.0,
+    );
+    assert_eq!(
+        t.state(),
+        TurnState::Streaming,
+        "reasoning is a first token"
+    );
+    t.apply(frame(r#"{"choices":[{"delta":{"refusal":"No."}}]}"#), 6.0);
+    let m = t.messages.last().unwrap();
+    assert_eq!(m.reasoning.text(), "thinking...");
+    assert_eq!(m.refusal, "No.");
+    assert!(m.content.is_empty());
+}
+
+#[test]
+fn skipped_chunks_become_warnings_not_errors() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(frame("null"), 1.0);
+    t.apply(
+        frame(r#"{"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}"#),
+        2.0,
+    );
+    t.apply(Frame::Done, 3.0);
+    let turn = t.turn.as_ref().unwrap();
+    assert_eq!(turn.state, TurnState::Done);
+    assert_eq!(turn.warning_count, 1);
+}
+
+#[test]
+fn tokens_per_second_prefers_server_timings_then_usage_then_counts() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(content("a"), 100.0);
+    t.apply(content("b"), 600.0);
+    t.apply(content("c"), 1100.0);
+    t.apply(Frame::Done, 1100.0);
+    let (rate, source) = t.turn.as_ref().unwrap().tokens_per_second().unwrap();
+    assert_eq!(source, RateSource::CountedChunks);
+    assert!((rate - 2.0).abs() < 1e-9, "{rate}");
+    t.turn.as_mut().unwrap().usage = Some(chat_stream::openai::Usage {
+        completion_tokens: 11,
+        ..Default::default()
+    });
+    let (rate, source) = t.turn.as_ref().unwrap().tokens_per_second().unwrap();
+    assert_eq!((source, rate), (RateSource::Usage, 10.0));
+    t.turn.as_mut().unwrap().server_timings = Some(chat_stream::openai::ServerTimings {
+        predicted_per_second: Some(88.9),
+        ..Default::default()
+    });
+    assert_eq!(
+        t.turn.as_ref().unwrap().tokens_per_second(),
+        Some((88.9, RateSource::ServerTimings))
+    );
+}
+
+#[test]
+fn block_text_splits_stably_and_concatenates_exactly() {
+    let mut whole = String::new();
+    let mut b = BlockText::default();
+    for i in 0..2000 {
+        let piece = if i % 37 == 0 {
+            "line\n".to_owned()
+        } else {
+            format!("w{i} ")
+        };
+        whole.push_str(&piece);
+        b.push_str(&piece);
+        assert_eq!(b.len(), whole.len());
+    }
+    assert_eq!(b.text(), whole);
+    let blocks = b.blocks();
+    assert!(blocks.len() > 5);
+    for block in &blocks[..blocks.len() - 1] {
+        assert!(
+            block.len() <= BlockText::TARGET + 16,
+            "block of {}",
+            block.len()
+        );
+        assert!(block.ends_with('\n') || block.ends_with(' '));
+    }
+    // No white space at all: cut at a character boundary past the hard maximum.
+    let mut b = BlockText::default();
+    for _ in 0..3000 {
+        b.push_str("你");
+    }
+    assert_eq!(b.text(), "你".repeat(3000));
+    assert!(b
+        .blocks()
+        .iter()
+        .all(|x| x.len() <= BlockText::HARD_MAX + 4));
+}
+
+#[test]
+fn settings_from_the_page_url() {
+    let mut s = Settings::default();
+    s.apply_query("?endpoint=http%3A%2F%2F127.0.0.1%3A8787%2Fv1%2F&model=mock-happy&stream=false&max_tokens=32&temperature=9&api_key=sk-secret&prompt=Hi+there%21");
+    assert_eq!(s.endpoint, "http://127.0.0.1:8787/v1/");
+    assert_eq!(
+        s.completions_url(),
+        "http://127.0.0.1:8787/v1/chat/completions"
+    );
+    assert_eq!(s.model, "mock-happy");
+    assert!(!s.stream);
+    assert_eq!(s.max_tokens, Some(32));
+    assert_eq!(s.temperature, None, "out of range is dropped");
+    assert_eq!(s.prompt, "Hi there!");
+    assert!(
+        !format!("{s:?}").contains("sk-secret"),
+        "the key is never taken from the URL"
+    );
+    let mut s = Settings::default();
+    s.apply_query("stream=maybe&%ZZ=1&endpoint=");
+    assert_eq!(s, Settings::default());
+}
+
+#[test]
+fn fixture_llama_server_streams_real_text_with_usage() {
+    let bytes = include_bytes!("fixtures/llama-server-debian.usage.sse.txt");
+    let t = replay(bytes, 64);
+    assert_eq!(t.state(), TurnState::Done);
+    let turn = t.turn.as_ref().unwrap();
+    assert!(turn.saw_done);
+    assert_eq!(turn.usage.unwrap().completion_tokens, 16);
+    assert_eq!(turn.content_chunks, 16);
+    assert_eq!(
+        turn.tokens_per_second().unwrap().1,
+        RateSource::ServerTimings
+    );
+    assert!(answer(&t).starts_with("You"));
+    // The same bytes, one byte per push, give the same answer.
+    assert_eq!(answer(&replay(bytes, 1)), answer(&t));
+}
+
+#[test]
+fn fixtures_of_every_server_end_done_with_identical_text_for_any_chunking() {
+    for (name, bytes) in [
+        (
+            "llama-server",
+            &include_bytes!("fixtures/llama-server-debian.sse.txt")[..],
+        ),
+        (
+            "llama-cpp-python",
+            include_bytes!("fixtures/llama-cpp-python.sse.txt"),
+        ),
+        ("litellm", include_bytes!("fixtures/litellm-mock.sse.txt")),
+        ("mock-llm", include_bytes!("fixtures/mock-llm-npm.sse.txt")),
+    ] {
+        let reference = replay(bytes, bytes.len());
+        assert_eq!(reference.state(), TurnState::Done, "{name}");
+        assert!(!answer(&reference).is_empty(), "{name}");
+        for step in [1, 2, 3, 7, 64, 1000] {
+            assert_eq!(
+                answer(&replay(bytes, step)),
+                answer(&reference),
+                "{name} step {step}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fixture_stream_cut_by_a_second_request_warns() {
+    // llama-cpp-python ends the first stream with [DONE] but no finish_reason.
+    let t = replay(
+        include_bytes!("fixtures/llama-cpp-python.interrupted-by-2nd-request.sse.txt"),
+        100,
+    );
+    let turn = t.turn.as_ref().unwrap();
+    assert_eq!(turn.state, TurnState::Done);
+    assert!(
+        turn.warnings.iter().any(|w| w.contains("cut short")),
+        "{:?}",
+        turn.warnings
+    );
+}
+
+#[test]
+fn fixture_http_errors_of_real_servers() {
+    for (file, status, expected) in [
+        (
+            &include_str!("fixtures/llama-server-debian.err-401-no-key.txt")[..],
+            401,
+            "Invalid API Key",
+        ),
+        (
+            include_str!("fixtures/llama-server-debian.err-context-overflow.txt"),
+            400,
+            "exceeds the available context size",
+        ),
+    ] {
+        let body = file
+            .split("\r\n\r\n")
+            .nth(1)
+            .or_else(|| file.split("\n\n").nth(1))
+            .unwrap();
+        let e = chat_stream::openai::error_from_http(status, body);
+        assert!(e.message.contains(expected), "{}", e.message);
+    }
+}

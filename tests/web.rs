@@ -1,0 +1,380 @@
+//! Browser tests (`wasm-pack test --headless --chrome`): the real component and transport, mounted
+//! in a fresh container, fed by a scripted `fetch` whose body is a `ReadableStream` (no network).
+#![cfg(target_arch = "wasm32")]
+
+use chat_stream::{app::ChatStream, settings::Settings};
+use leptos::{mount::mount_to, prelude::*};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/js/fake_fetch.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = installFakeFetch)]
+    fn install_fake_fetch(spec: &str);
+    #[wasm_bindgen(js_name = fetchLog)]
+    fn fetch_log() -> String;
+    #[wasm_bindgen(js_name = typeInto)]
+    fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str);
+    fn click(root: &web_sys::HtmlElement, testid: &str);
+    #[wasm_bindgen(js_name = pressEnter)]
+    fn press_enter(root: &web_sys::HtmlElement, testid: &str, shift: bool);
+    #[wasm_bindgen(js_name = textOf)]
+    fn text_of(root: &web_sys::HtmlElement, testid: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = attrOf)]
+    fn attr_of(root: &web_sys::HtmlElement, testid: &str, name: &str) -> Option<String>;
+    fn count(root: &web_sys::HtmlElement, testid: &str) -> u32;
+    #[wasm_bindgen(js_name = countTags)]
+    fn count_tags(root: &web_sys::HtmlElement, testid: &str, tag: &str) -> i32;
+    fn sleep(ms: u32) -> js_sys::Promise;
+}
+
+/// A mounted app in its own container; unmounted and removed on drop.
+struct Mounted {
+    root: web_sys::HtmlElement,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.root.remove();
+    }
+}
+
+fn mount(stream: bool) -> Mounted {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: web_sys::HtmlElement = document.create_element("section").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let settings = Settings {
+        endpoint: "http://fake.invalid/v1/".into(),
+        model: "fake-model".into(),
+        stream,
+        ..Settings::default()
+    };
+    let handle = mount_to(root.clone(), move || {
+        view! { <ChatStream settings=settings /> }.into_any()
+    });
+    Mounted {
+        root,
+        _handle: handle,
+    }
+}
+
+async fn wait_ms(ms: u32) {
+    JsFuture::from(sleep(ms)).await.unwrap();
+}
+
+fn state(m: &Mounted) -> String {
+    attr_of(&m.root, "chat", "data-state").unwrap_or_default()
+}
+
+/// Polls until the turn reaches `wanted` (5 s at most).
+async fn wait_state(m: &Mounted, wanted: &str) {
+    for _ in 0..500 {
+        if state(m) == wanted {
+            return;
+        }
+        wait_ms(10).await;
+    }
+    panic!(
+        "state stayed {:?}, wanted {wanted:?}; error: {:?}",
+        state(m),
+        text_of(&m.root, "error")
+    );
+}
+
+fn sse(deltas: &[&str]) -> Vec<serde_json::Value> {
+    let mut chunks = vec![serde_json::Value::from(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
+    )];
+    for d in deltas {
+        let json = serde_json::json!({"choices":[{"index":0,"delta":{"content":d}}]});
+        chunks.push(format!("data: {json}\n\n").into());
+    }
+    chunks
+}
+
+fn finish_and_done() -> Vec<serde_json::Value> {
+    vec![
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n".into(),
+        "data: [DONE]\n\n".into(),
+    ]
+}
+
+fn spec(chunks: Vec<serde_json::Value>, extra: serde_json::Value) -> String {
+    let mut s = serde_json::json!({ "chunks": chunks });
+    if let serde_json::Value::Object(extra) = extra {
+        s.as_object_mut().unwrap().extend(extra);
+    }
+    s.to_string()
+}
+
+fn number(m: &Mounted, testid: &str) -> f64 {
+    attr_of(&m.root, testid, "data-value")
+        .unwrap_or_else(|| panic!("{testid} has no data-value"))
+        .parse()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn streams_deltas_into_the_page_with_timings_and_a_chunk_log() {
+    let mut chunks = sse(&["Hello", ", ", "world", "!"]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({"delayMs": 20})));
+    let m = mount(true);
+    assert_eq!(state(&m), "idle");
+    type_into(&m.root, "prompt", "Say hello");
+    click(&m.root, "send");
+    wait_state(&m, "done").await;
+    assert_eq!(
+        text_of(&m.root, "message-user").as_deref(),
+        Some("Say hello")
+    );
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("Hello, world!")
+    );
+    assert_eq!(count(&m.root, "error"), 0);
+    let (first_chunk, first_token, total) = (
+        number(&m, "stat-first-chunk-ms"),
+        number(&m, "stat-first-token-ms"),
+        number(&m, "stat-total-ms"),
+    );
+    assert!(0.0 < first_chunk && first_chunk < first_token && first_token < total);
+    assert_eq!(number(&m, "stat-chunks"), 6.0);
+    assert_eq!(count(&m.root, "chunk-row"), 6);
+    // The request: POST, JSON, the conversation, streaming with usage, no Authorization.
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    let req = &log[0];
+    assert_eq!(req["url"], "http://fake.invalid/v1/chat/completions");
+    assert_eq!(req["method"], "POST");
+    assert_eq!(req["headers"]["content-type"], "application/json");
+    assert!(req["headers"].get("authorization").is_none());
+    let body: serde_json::Value = serde_json::from_str(req["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["stream_options"]["include_usage"], true);
+    assert_eq!(body["messages"][0]["content"], "Say hello");
+}
+
+#[wasm_bindgen_test]
+async fn split_multibyte_characters_and_crlf_survive_the_browser_path() {
+    // "你" = E4 BD A0, "👍" = F0 9F 91 8D, cut inside both; CRLF line endings, a comment first.
+    let chunks = vec![
+        serde_json::json!(": keep-alive\r\n\r\n"),
+        serde_json::json!([0x64, 0x61, 0x74, 0x61, 0x3a, 0x20]), // "data: "
+        serde_json::json!(r#"{"choices":[{"index":0,"delta":{"content":"#.to_owned() + "\""),
+        serde_json::json!([0xE4, 0xBD]),
+        serde_json::json!([0xA0, 0x20, 0xF0, 0x9F]),
+        serde_json::json!([0x91, 0x8D]),
+        serde_json::json!("\"},\"finish_reason\":\"stop\"}]}\r"),
+        serde_json::json!("\n\r\ndata: [DONE]\r\n\r\n"),
+    ];
+    install_fake_fetch(&spec(chunks, serde_json::json!({})));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "emoji");
+    click(&m.root, "send");
+    wait_state(&m, "done").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("你 👍")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_mid_stream_error_keeps_the_text_and_shows_the_server_message() {
+    let mut chunks = sse(&["Partial ", "answer"]);
+    chunks.push(
+        r#"data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}
+
+"#
+        .into(),
+    );
+    install_fake_fetch(&spec(chunks, serde_json::json!({})));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "q");
+    click(&m.root, "send");
+    wait_state(&m, "error").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("Partial answer")
+    );
+    let error = text_of(&m.root, "error").unwrap();
+    assert!(error.contains("The server had an error"), "{error}");
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_connection_is_an_error_that_keeps_the_text() {
+    let chunks = sse(&["Some text ", "before the drop"]);
+    install_fake_fetch(&spec(chunks, serde_json::json!({"error": true})));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "q");
+    click(&m.root, "send");
+    wait_state(&m, "error").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("Some text before the drop")
+    );
+    // And a clean close without [DONE] or finish_reason is "incomplete".
+    install_fake_fetch(&spec(sse(&["cut"]), serde_json::json!({})));
+    type_into(&m.root, "prompt", "again");
+    click(&m.root, "send");
+    // The DOM updates asynchronously: wait for the second turn's message before its state.
+    for _ in 0..300 {
+        if count(&m.root, "message-assistant") == 2 && state(&m) == "error" {
+            break;
+        }
+        wait_ms(10).await;
+    }
+    wait_state(&m, "error").await;
+    let error = text_of(&m.root, "error").unwrap();
+    assert!(error.contains("incomplete response"), "{error}");
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("cut")
+    );
+    assert_eq!(count(&m.root, "message-assistant"), 2);
+}
+
+#[wasm_bindgen_test]
+async fn http_401_shows_the_api_message_and_a_key_goes_only_in_the_header() {
+    let body = r#"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
+    install_fake_fetch(&spec(
+        vec![body.into()],
+        serde_json::json!({"status": 401, "contentType": "application/json"}),
+    ));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "q");
+    click(&m.root, "send");
+    wait_state(&m, "error").await;
+    let error = text_of(&m.root, "error").unwrap();
+    assert!(
+        error.contains("HTTP 401") && error.contains("Incorrect API key provided."),
+        "{error}"
+    );
+
+    let mut chunks = sse(&["ok"]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({})));
+    type_into(&m.root, "api-key", "sk-test-123");
+    type_into(&m.root, "prompt", "q2");
+    click(&m.root, "send");
+    wait_state(&m, "done").await;
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["headers"]["authorization"], "Bearer sk-test-123");
+    assert!(!log[0]["url"].as_str().unwrap().contains("sk-test"));
+    assert!(!log[0]["body"].as_str().unwrap().contains("sk-test"));
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    for i in 0..storage.length().unwrap() {
+        let key = storage.key(i).unwrap().unwrap();
+        assert!(!storage
+            .get_item(&key)
+            .unwrap()
+            .unwrap_or_default()
+            .contains("sk-test"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn stop_keeps_the_partial_answer_and_aborts_the_request() {
+    let chunks = sse(&["tick 0 ", "tick 1 "]);
+    install_fake_fetch(&spec(
+        chunks,
+        serde_json::json!({"hang": true, "delayMs": 10}),
+    ));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "q");
+    click(&m.root, "send");
+    for _ in 0..300 {
+        if text_of(&m.root, "message-assistant").is_some_and(|t| t.contains("tick 1")) {
+            break;
+        }
+        wait_ms(10).await;
+    }
+    assert_eq!(state(&m), "streaming");
+    click(&m.root, "stop");
+    wait_state(&m, "stopped").await;
+    wait_ms(50).await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("tick 0 tick 1 ")
+    );
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["aborted"], true);
+    assert_eq!(count(&m.root, "error"), 0);
+    assert_eq!(count(&m.root, "stopped"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_server_that_ignores_stream_true_is_read_as_a_full_completion() {
+    let body = r#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"All at once."},"finish_reason":"stop"}]}"#;
+    install_fake_fetch(&spec(
+        vec![body.into()],
+        serde_json::json!({"contentType": "application/json"}),
+    ));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "q");
+    click(&m.root, "send");
+    wait_state(&m, "done").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("All at once.")
+    );
+    assert!(number(&m, "stat-total-ms") > 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn non_streaming_mode_asks_for_no_stream() {
+    let body = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Whole."},"finish_reason":"stop"}]}"#;
+    install_fake_fetch(&spec(
+        vec![body.into()],
+        serde_json::json!({"contentType": "application/json"}),
+    ));
+    let m = mount(false);
+    type_into(&m.root, "prompt", "q");
+    press_enter(&m.root, "prompt", false);
+    wait_state(&m, "done").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("Whole.")
+    );
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(log[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["stream"], false);
+    assert!(body.get("stream_options").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn model_output_is_text_never_html() {
+    let payload =
+        r#"<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>"#;
+    let mut chunks = sse(&[payload]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({})));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "q");
+    click(&m.root, "send");
+    wait_state(&m, "done").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some(payload)
+    );
+    for tag in ["img", "script", "b"] {
+        assert_eq!(count_tags(&m.root, "message-assistant", tag), 0, "{tag}");
+    }
+    wait_ms(50).await;
+    let pwned = js_sys::Reflect::get(&js_sys::global(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined());
+}
+
+#[wasm_bindgen_test]
+async fn shift_enter_does_not_send() {
+    install_fake_fetch(&spec(vec![], serde_json::json!({})));
+    let m = mount(true);
+    type_into(&m.root, "prompt", "line one");
+    press_enter(&m.root, "prompt", true);
+    wait_ms(30).await;
+    assert_eq!(state(&m), "idle");
+    assert_eq!(fetch_log(), "[]");
+}
