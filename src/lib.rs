@@ -14,6 +14,7 @@ pub mod error;
 pub mod openai;
 pub mod settings;
 pub mod sse;
+pub mod timeline;
 pub mod transcript;
 
 #[cfg(target_arch = "wasm32")]

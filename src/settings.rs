@@ -31,12 +31,16 @@ impl Default for Settings {
             max_tokens: Some(256),
             system: String::new(),
             stream: true,
-            prompt: String::new(),
+            prompt: Self::DEFAULT_PROMPT.to_owned(),
         }
     }
 }
 
 impl Settings {
+    /// The prompt of OpenAI's "How to stream completions" notebook.
+    pub const DEFAULT_PROMPT: &'static str =
+        "Count to 20, with a comma between each number and no newlines. E.g., 1, 2, 3, ...";
+
     /// Applies the query string of a page URL (with or without the leading `?`). Known keys:
     /// `endpoint`, `model`, `stream`, `temperature`, `max_tokens`, `system`, `prompt`.
     /// Unknown keys, and values that do not parse, are ignored. `api_key` is deliberately not a

@@ -415,7 +415,7 @@ fn fixture_stream_cut_by_a_second_request_warns() {
 fn fixture_http_errors_of_real_servers() {
     for (file, status, expected) in [
         (
-            &include_str!("fixtures/llama-server-debian.err-401-no-key.txt")[..],
+            include_str!("fixtures/llama-server-debian.err-401-no-key.txt"),
             401,
             "Invalid API Key",
         ),
@@ -433,4 +433,48 @@ fn fixture_http_errors_of_real_servers() {
         let e = chat_stream::openai::error_from_http(status, body);
         assert!(e.message.contains(expected), "{}", e.message);
     }
+}
+
+#[test]
+fn timeline_puts_both_runs_on_one_rounded_axis() {
+    use chat_stream::timeline::{layout, Run};
+    let streamed = [80.0, 120.0, 600.0, 1180.0];
+    let plain = [1900.0];
+    let l = layout(
+        &[
+            Run {
+                label: "not streaming",
+                marks: &plain,
+                total: Some(1900.0),
+            },
+            Run {
+                label: "streaming",
+                marks: &streamed,
+                total: Some(1200.0),
+            },
+        ],
+        500.0,
+    );
+    assert_eq!(
+        l.span_ms, 2000.0,
+        "1900 ms rounds up to 2 s with 0.5 s steps"
+    );
+    let labels: Vec<&str> = l.ticks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(labels, ["0 s", "0.5 s", "1 s", "1.5 s", "2 s"]);
+    assert_eq!(l.rows[0].0, [475.0]);
+    assert_eq!(l.rows[1].0, [20.0, 30.0, 150.0, 295.0]);
+    assert_eq!(l.rows[1].1, Some(300.0));
+    // Short runs get millisecond ticks; an empty run still has an axis.
+    let l = layout(
+        &[Run {
+            label: "x",
+            marks: &[3.0, 41.0],
+            total: None,
+        }],
+        100.0,
+    );
+    assert_eq!(l.span_ms, 50.0);
+    assert_eq!(l.ticks[1].label, "10 ms");
+    let l = layout(&[], 100.0);
+    assert!(l.span_ms > 0.0 && l.rows.is_empty());
 }

@@ -1,5 +1,6 @@
 //! The Leptos front end. Components only wire signals; the logic lives in the pure modules.
 
+mod compare;
 mod hook;
 mod messages;
 mod settings_panel;
@@ -7,6 +8,7 @@ mod stats;
 
 use leptos::{ev::KeyboardEvent, prelude::*};
 
+pub use compare::Compare;
 pub use hook::{use_chat_stream, UseChatStreamReturn};
 pub use messages::MessageList;
 pub use settings_panel::SettingsPanel;
@@ -113,6 +115,7 @@ pub fn ChatStream(
                 <TurnStats transcript=chat.transcript />
                 <ChunkLog transcript=chat.transcript />
             </aside>
+            <Compare settings=settings api_key=api_key prompt=prompt />
         </div>
     }
 }
