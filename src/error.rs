@@ -31,6 +31,11 @@ pub enum ChatError {
         /// The decoder held an unterminated event at the end.
         cut_mid_event: bool,
     },
+    /// The connection dropped while the answer was streaming.
+    #[error(
+        "incomplete response: the connection dropped before the server finished the answer ({0})"
+    )]
+    ConnectionLost(String),
     /// No byte arrived for too long.
     #[error("the server sent nothing for {secs} s; the stream was ended")]
     Idle {

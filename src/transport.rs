@@ -171,6 +171,15 @@ fn decode_all(bytes: &[u8], on: &mut impl FnMut(Update, f64), t: f64) {
     }
 }
 
+/// Cancels the body so the server can stop generating; the promise's outcome is irrelevant but
+/// must be handled, or a rejection would surface as an unhandled page error.
+fn cancel(reader: &ReadableStreamDefaultReader) {
+    let promise = reader.cancel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = JsFuture::from(promise).await;
+    });
+}
+
 async fn read_text(response: &Response) -> Result<String, ChatError> {
     let promise = response
         .text()
@@ -196,13 +205,8 @@ pub async fn read_stream(
     loop {
         let result = match JsFuture::from(reader.read()).await {
             Ok(r) => r,
-            Err(e) => {
-                let _ = reader.cancel();
-                return Err(ChatError::Network(format!(
-                    "the connection failed during the answer: {}",
-                    js_message(&e)
-                )));
-            }
+            // The stream has already failed: nothing to cancel.
+            Err(e) => return Err(ChatError::ConnectionLost(js_message(&e))),
         };
         let t = now();
         if Reflect::get(&result, &done_key)
@@ -241,11 +245,11 @@ pub async fn read_stream(
         on(Update::ReadDone, t);
         if finished {
             // "[DONE]: stop reading and cancel the reader" (field guide c16).
-            let _ = reader.cancel();
+            cancel(&reader);
             return Ok(());
         }
         if let Err(e) = pushed {
-            let _ = reader.cancel();
+            cancel(&reader);
             return Err(e.into());
         }
     }

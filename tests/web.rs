@@ -216,6 +216,11 @@ async fn a_dropped_connection_is_an_error_that_keeps_the_text() {
         text_of(&m.root, "message-assistant").as_deref(),
         Some("Some text before the drop")
     );
+    let error = text_of(&m.root, "error").unwrap();
+    assert!(
+        error.contains("incomplete response") && error.contains("connection dropped"),
+        "{error}"
+    );
     // And a clean close without [DONE] or finish_reason is "incomplete".
     install_fake_fetch(&spec(sse(&["cut"]), serde_json::json!({})));
     type_into(&m.root, "prompt", "again");

@@ -1,0 +1,328 @@
+// Shared helpers for chat-stream's browser tests (node:test + playwright-core, no bundler).
+//
+// Each test file calls `useEnv()` once at top level: its before() hook checks that the app is
+// built (dist/index.html + a .wasm), starts the mock API and the static server, and launches
+// Debian's Chromium; its after() hook tears everything down. Each test then runs inside
+// `env.withPage(t, async (page, probe) => { ... })`, which gives it a fresh browser context,
+// collects console messages and page errors, and on failure saves a screenshot, the DOM and the
+// console under e2e/screenshots/.
+
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startMockServer } from './mock-server.mjs';
+import { startStaticServer } from './static-server.mjs';
+
+export const E2E_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const REPO_ROOT = path.resolve(E2E_DIR, '..');
+export const DIST_DIR = process.env.E2E_DIST ? path.resolve(process.env.E2E_DIST) : path.join(REPO_ROOT, 'dist');
+export const SCREENSHOT_DIR = path.join(E2E_DIR, 'screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** Generous timeouts: the CI machine has 2 cores and the wasm is compiled on first load. */
+export const TEST_TIMEOUT = 120_000;
+export const LOAD_TIMEOUT = 45_000;
+export const STATE_TIMEOUT = 30_000;
+
+export const sel = (id) => `[data-testid="${id}"]`;
+
+function findWasm(dir, depth = 0) {
+  let out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isFile() && e.name.endsWith('.wasm')) out.push(p);
+    else if (e.isDirectory() && depth < 3) out = out.concat(findWasm(p, depth + 1));
+  }
+  return out;
+}
+
+/** Throws a clear error unless the app is built. Never skips silently. */
+export function assertBuilt(dist = DIST_DIR) {
+  const index = path.join(dist, 'index.html');
+  if (!fs.existsSync(index)) {
+    throw new Error(
+      `e2e: ${index} is missing. Build the app first (e.g. \`trunk build --release\` from ${REPO_ROOT}), ` +
+        'then run `node --test --test-concurrency=1 e2e/tests/` from the repo root.',
+    );
+  }
+  if (findWasm(dist).length === 0) {
+    throw new Error(`e2e: no .wasm file under ${dist}; the build looks incomplete (rebuild the app).`);
+  }
+}
+
+async function loadPlaywright() {
+  try {
+    // E2E_PLAYWRIGHT: optional path to another playwright-core install (e.g. /tmp/x/node_modules/playwright-core/index.mjs).
+    return await import(process.env.E2E_PLAYWRIGHT ? pathToFileURL(process.env.E2E_PLAYWRIGHT).href : 'playwright-core');
+  } catch (err) {
+    throw new Error(
+      `e2e: cannot import playwright-core (${err.message}). Run \`npm install\` (or \`bash .ci/setup\`) in ${REPO_ROOT}.`,
+    );
+  }
+}
+
+export async function launchBrowser() {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`e2e: Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
+  }
+  const { chromium } = await loadPlaywright();
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+function slug(s) {
+  return String(s)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 80);
+}
+
+/**
+ * Register before/after hooks for the calling test file. Returns an object whose fields
+ * (`mock`, `web`, `browser`) are filled in by the before() hook.
+ */
+export function useEnv() {
+  const env = {
+    mock: null,
+    web: null,
+    browser: null,
+    /** Run `fn(page, probe)` in a fresh context; diagnostics on failure. `t` = node:test context or a name. */
+    withPage: (t, fn) => withPage(env, t, fn),
+    /** POST /v1/chat/completions requests seen by the mock (fresh copies). */
+    completions: () => env.mock.log.filter((e) => e.method === 'POST' && e.path === '/v1/chat/completions'),
+  };
+  before(async () => {
+    assertBuilt();
+    env.mock = await startMockServer({ port: 0 });
+    env.web = await startStaticServer({ root: DIST_DIR, port: 0 });
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close().catch(() => {});
+    await env.mock?.close();
+    await env.web?.close();
+  });
+  return env;
+}
+
+async function withPage(env, t, fn) {
+  const name = typeof t === 'string' ? t : t?.name || 'test';
+  for (const ext of ['png', 'html', 'console.txt']) {
+    await fsp.rm(path.join(SCREENSHOT_DIR, `${slug(name)}.${ext}`), { force: true });
+  }
+  env.mock.reset();
+  const context = await env.browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STATE_TIMEOUT);
+  const probe = { console: [], pageErrors: [], requests: [], name };
+  page.on('console', (m) => probe.console.push({ type: m.type(), text: m.text() }));
+  page.on('pageerror', (e) => probe.pageErrors.push(String(e?.stack || e)));
+  page.on('request', (r) => probe.requests.push(`${r.method()} ${r.url()}`));
+  try {
+    await fn(page, probe);
+    assert.deepEqual(probe.pageErrors, [],
+      'uncaught page errors / unhandled promise rejections (all behaviour assertions of this test passed)');
+    // The app must only talk to the page's origin and the configured endpoint (both 127.0.0.1).
+    const foreign = probe.requests.filter((r) => {
+      const u = new URL(r.slice(r.indexOf(' ') + 1));
+      return !['data:', 'blob:'].includes(u.protocol) && u.hostname !== '127.0.0.1';
+    });
+    assert.deepEqual(foreign, [], 'requests to hosts other than 127.0.0.1');
+  } catch (err) {
+    await saveDiagnostics(page, probe, name).catch((e) => console.error('diagnostics failed:', e));
+    throw err;
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+async function saveDiagnostics(page, probe, name) {
+  await fsp.mkdir(SCREENSHOT_DIR, { recursive: true });
+  const base = path.join(SCREENSHOT_DIR, slug(name));
+  await page.screenshot({ path: `${base}.png`, fullPage: true, timeout: 10_000 }).catch(() => {});
+  const html = await page.content().catch((e) => `<!-- page.content failed: ${e} -->`);
+  await fsp.writeFile(`${base}.html`, html);
+  const dump = [
+    `url: ${page.url()}`,
+    `state: ${await chatState(page).catch(() => '?')}`,
+    '--- console',
+    ...probe.console.map((c) => `[${c.type}] ${c.text}`),
+    '--- page errors',
+    ...probe.pageErrors,
+    '--- requests',
+    ...probe.requests,
+  ].join('\n');
+  await fsp.writeFile(`${base}.console.txt`, dump + '\n');
+  console.error(`e2e diagnostics: ${base}.{png,html,console.txt}`);
+}
+
+/** URL of the app configured for the mock. */
+export function appUrl(env, { model = 'mock-happy', stream = true, endpoint, params = {} } = {}) {
+  const u = new URL(`${env.web.url}/`);
+  u.searchParams.set('endpoint', endpoint ?? `${env.mock.url}/v1`);
+  u.searchParams.set('model', model);
+  u.searchParams.set('stream', String(stream));
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/** Open the app and wait until the component is mounted (wasm loaded) and idle. */
+export async function openApp(page, env, opts = {}) {
+  await page.goto(appUrl(env, opts), { waitUntil: 'load', timeout: LOAD_TIMEOUT });
+  await page.locator(sel('chat')).waitFor({ state: 'attached', timeout: LOAD_TIMEOUT });
+  await page.locator(sel('prompt')).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
+  await page.locator(sel('send')).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
+  return page;
+}
+
+export async function chatState(page) {
+  return page.locator(sel('chat')).getAttribute('data-state');
+}
+
+/** Wait until the chat root's data-state is one of `states`; returns it. Fails with context. */
+export async function waitForState(page, states, timeout = STATE_TIMEOUT) {
+  const want = Array.isArray(states) ? states : [states];
+  try {
+    const h = await page.waitForFunction(
+      ([s, want]) => {
+        const el = document.querySelector(s);
+        const st = el && el.getAttribute('data-state');
+        return want.includes(st) ? st : null;
+      },
+      [sel('chat'), want],
+      { timeout, polling: 'raf' },
+    );
+    return await h.jsonValue();
+  } catch (err) {
+    const st = await chatState(page).catch(() => '?');
+    const errText = await optionalText(page, 'error');
+    throw new Error(
+      `timed out after ${timeout} ms waiting for data-state in [${want}]; it is "${st}"` +
+        (errText != null ? `; error element: ${JSON.stringify(errText)}` : '') +
+        `; last assistant text: ${JSON.stringify(await assistantText(page).catch(() => null))}`,
+      { cause: err },
+    );
+  }
+}
+
+/** Wait until the latest assistant message's textContent includes `needle`. */
+export async function waitForAssistantIncludes(page, needle, timeout = STATE_TIMEOUT) {
+  try {
+    await page.waitForFunction(
+      ([s, needle]) => {
+        const els = document.querySelectorAll(s);
+        return els.length > 0 && els[els.length - 1].textContent.includes(needle);
+      },
+      [sel('message-assistant'), needle],
+      { timeout, polling: 'raf' },
+    );
+  } catch (err) {
+    throw new Error(
+      `timed out after ${timeout} ms waiting for the assistant text to include ${JSON.stringify(needle)}; ` +
+        `it is ${JSON.stringify(await assistantText(page).catch(() => null))}, state "${await chatState(page).catch(() => '?')}"`,
+      { cause: err },
+    );
+  }
+}
+
+/** textContent of the latest assistant message, or null if there is none. */
+export async function assistantText(page) {
+  return page.evaluate((s) => {
+    const els = document.querySelectorAll(s);
+    return els.length ? els[els.length - 1].textContent : null;
+  }, sel('message-assistant'));
+}
+
+export async function allTexts(page, testid) {
+  return page.evaluate((s) => [...document.querySelectorAll(s)].map((e) => e.textContent), sel(testid));
+}
+
+/** textContent of the first element with this test id, or null if absent. */
+export async function optionalText(page, testid) {
+  return page
+    .evaluate((s) => {
+      const el = document.querySelector(s);
+      return el ? el.textContent : null;
+    }, sel(testid))
+    .catch(() => null);
+}
+
+/** Numeric data-value of a stat element (asserts that it is present and numeric). */
+export async function statValue(page, name) {
+  const raw = await page.locator(sel(name)).first().getAttribute('data-value', { timeout: 5_000 });
+  const v = Number(raw);
+  assert.ok(raw != null && raw !== '' && Number.isFinite(v), `${name} data-value should be numeric, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Type `text` into the prompt and click Send. */
+export async function sendPrompt(page, text) {
+  await page.locator(sel('prompt')).fill(text);
+  await page.locator(sel('send')).click();
+}
+
+/**
+ * Record every DOM change of the chat (data-state + latest assistant text) from now on,
+ * with a MutationObserver, so tests can prove incremental rendering without racing a poll.
+ */
+export async function startRecorder(page) {
+  await page.evaluate(
+    ([chatSel, asstSel]) => {
+      const rec = (window.__e2eRec = []);
+      const snap = () => {
+        const chat = document.querySelector(chatSel);
+        const as = document.querySelectorAll(asstSel);
+        const text = as.length ? as[as.length - 1].textContent : null;
+        const state = chat ? chat.getAttribute('data-state') : null;
+        const last = rec[rec.length - 1];
+        if (!last || last.text !== text || last.state !== state) rec.push({ t: performance.now(), state, text, n: as.length });
+      };
+      snap();
+      new MutationObserver(snap).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+        attributeFilter: ['data-state'],
+      });
+    },
+    [sel('chat'), sel('message-assistant')],
+  );
+}
+
+export async function readRecorder(page) {
+  return page.evaluate(() => window.__e2eRec || []);
+}
+
+/** Poll a Node-side condition (e.g. the mock's log) without fixed sleeps. */
+export async function until(cond, { timeout = STATE_TIMEOUT, interval = 20, message = 'condition' } = {}) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await cond();
+    if (v) return v;
+    if (Date.now() - t0 > timeout) throw new Error(`timed out after ${timeout} ms waiting for ${message}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The user message content of a logged request body (the last `role: user` message). */
+export function lastUserContent(body) {
+  const msgs = (body && body.messages) || [];
+  for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i].role === 'user') return msgs[i].content;
+  return undefined;
+}

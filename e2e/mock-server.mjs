@@ -1,0 +1,537 @@
+// Scripted OpenAI-compatible chat server for chat-stream's end-to-end tests.
+//
+// Streams with REAL delays: every write is sent as its own HTTP chunk (TCP_NODELAY, setTimeout
+// between writes), so the browser's ReadableStream sees the bytes arrive the way a real server
+// sends them. The scenario is chosen by the request body's `model` field (see SCENARIOS below).
+//
+//   import { startMockServer } from './mock-server.mjs';
+//   const mock = await startMockServer({ port: 0 });   // -> { url, port, close(), log, reset() }
+//   // mock.url === 'http://127.0.0.1:PORT'  (the OpenAI base URL is `${mock.url}/v1`)
+//
+//   node e2e/mock-server.mjs --port 8787 [--host 127.0.0.1]
+//
+// Routes:
+//   OPTIONS *                      CORS preflight (reflects Origin; allows content-type, authorization)
+//   GET  /v1/models                OpenAI model list; the ids are the scenario names
+//   POST /v1/chat/completions      scripted completion, streaming (SSE) or not
+//   GET  /__log                    JSON array of the requests received (see `LogEntry` below)
+//   POST /__reset                  clears the log
+//
+// LogEntry: { id, method, path, headers, authorization, body, rawBody, model, scenario, stream,
+//             t, tEnd, status, aborted, completed, dropped }
+//   t / tEnd   epoch ms when the request arrived / when its connection closed or response ended
+//   aborted    the CLIENT closed the connection before the response was complete (e.g. Stop)
+//   dropped    the SERVER destroyed the socket on purpose (scenario mock-drop)
+//   completed  the response was sent in full
+
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+export const HAPPY_TEXT = 'Hello! This is a streamed answer from the mock server.';
+// Ten deltas, each word with its leading space.
+export const HAPPY_DELTAS = HAPPY_TEXT.split(/(?= )/);
+export const MIDSTREAM_ERROR_DELTAS = ['Partial ', 'answer '];
+export const MIDSTREAM_ERROR_MESSAGE = 'The server had an error while processing your request.';
+export const DROP_DELTAS = ['Some text ', 'before the drop'];
+export const TRUNCATED_DELTAS = ['Some text ', 'before the end'];
+export const UTF8_TEXT = '你好, 世界 👍 ok';
+export const UTF8_DELTAS = ['你好', ', ', '世界', ' 👍', ' ok'];
+export const AUTH_KEY = 'sk-test-123';
+export const AUTH_ERROR = {
+  error: {
+    message: 'Incorrect API key provided.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_api_key',
+  },
+};
+export const SLOW_INTERVAL_MS = 200;
+export const SLOW_DURATION_MS = 60_000;
+
+export const SCENARIOS = [
+  'mock-happy',
+  'mock-midstream-error',
+  'mock-drop',
+  'mock-auth',
+  'mock-slow',
+  'mock-utf8',
+  'mock-crlf',
+  'mock-truncated',
+];
+const DEFAULT_SCENARIO = 'mock-happy';
+
+const FIRST_CHUNK_MS = 60; // role-only chunk
+const FIRST_DELTA_MS = 150; // first content delta (time to first token)
+const DELTA_GAP_MS = 40;
+const UTF8_GAP_MS = 30;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function corsHeaders(req) {
+  const origin = req.headers.origin;
+  return {
+    'access-control-allow-origin': origin || '*',
+    vary: 'Origin',
+  };
+}
+
+function sendJson(req, res, status, obj, extra = {}) {
+  const body = Buffer.from(JSON.stringify(obj));
+  res.writeHead(status, {
+    ...corsHeaders(req),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+    ...extra,
+  });
+  res.end(body);
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+/** Cut a UTF-8 buffer inside every multi-byte sequence: 3-byte chars after their 1st byte,
+ *  4-byte chars after their 2nd byte, 2-byte chars after their 1st byte. */
+export function splitInsideMultibyte(buf) {
+  const pieces = [];
+  let start = 0;
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    let len = 1;
+    if (b >= 0xf0) len = 4;
+    else if (b >= 0xe0) len = 3;
+    else if (b >= 0xc0) len = 2;
+    if (len > 1) {
+      const cut = i + (len === 4 ? 2 : 1);
+      pieces.push(buf.subarray(start, cut));
+      start = cut;
+    }
+    i += len;
+  }
+  if (start < buf.length) pieces.push(buf.subarray(start));
+  return pieces.filter((p) => p.length > 0);
+}
+
+export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = true } = {}) {
+  const log = [];
+  let nextId = 1;
+  const openSockets = new Set();
+  const timers = new Set();
+
+  // A cancellable sleep: resolves false when the request's connection has closed.
+  function makeSession(req, res, entry) {
+    let closed = false;
+    const waiters = new Set();
+    res.on('close', () => {
+      closed = true;
+      for (const w of waiters) w();
+      waiters.clear();
+    });
+    return {
+      get closed() {
+        return closed;
+      },
+      wait(ms) {
+        if (closed) return Promise.resolve(false);
+        return new Promise((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            timers.delete(timer);
+            waiters.delete(done);
+            resolve(!closed);
+          };
+          const timer = setTimeout(done, ms);
+          timers.add(timer);
+          waiters.add(done);
+        });
+      },
+      // Write one piece as its own chunk; false if the connection is gone.
+      write(piece) {
+        if (closed || res.destroyed) return false;
+        res.write(piece);
+        return true;
+      },
+    };
+  }
+
+  function chunkObj(meta, delta, finishReason = null) {
+    return {
+      id: meta.id,
+      object: 'chat.completion.chunk',
+      created: meta.created,
+      model: meta.model,
+      system_fingerprint: 'fp_mock',
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+  }
+
+  function usageObj(meta, completionTokens) {
+    return {
+      id: meta.id,
+      object: 'chat.completion.chunk',
+      created: meta.created,
+      model: meta.model,
+      system_fingerprint: 'fp_mock',
+      choices: [],
+      usage: {
+        prompt_tokens: meta.promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: meta.promptTokens + completionTokens,
+      },
+    };
+  }
+
+  function startSse(req, res) {
+    res.writeHead(200, {
+      ...corsHeaders(req),
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+  }
+
+  const sse = (obj, eol = '\n') => `data: ${typeof obj === 'string' ? obj : JSON.stringify(obj)}${eol}${eol}`;
+
+  // Generic OpenAI-shaped stream of `deltas` with delays; `eol` '\n' or '\r\n'.
+  async function streamDeltas(s, meta, deltas, { eol = '\n', includeUsage = false, preamble = null, gap = DELTA_GAP_MS, splitCrlf = false } = {}) {
+    if (preamble != null) {
+      if (!s.write(preamble)) return;
+    }
+    if (!(await s.wait(FIRST_CHUNK_MS))) return;
+    if (!s.write(sse(chunkObj(meta, { role: 'assistant', content: '' }), eol))) return;
+    if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
+    for (let i = 0; i < deltas.length; i++) {
+      if (i > 0 && !(await s.wait(gap))) return;
+      const ev = sse(chunkObj(meta, { content: deltas[i] }), eol);
+      if (splitCrlf && eol === '\r\n' && i === 1) {
+        // `data: …\r` | `\n\r\n`: a CRLF pair split across network chunks (field guide c2).
+        const cut = ev.length - 3;
+        if (!s.write(ev.slice(0, cut))) return;
+        if (!(await s.wait(15))) return;
+        if (!s.write(ev.slice(cut))) return;
+      } else if (!s.write(ev)) return;
+    }
+    if (!(await s.wait(gap))) return;
+    if (!s.write(sse(chunkObj(meta, {}, 'stop'), eol))) return;
+    if (includeUsage) {
+      if (!(await s.wait(10))) return;
+      if (!s.write(sse(usageObj(meta, deltas.length), eol))) return;
+    }
+    if (!(await s.wait(10))) return;
+    if (!s.write(sse('[DONE]', eol))) return;
+    s.end();
+  }
+
+  async function handleCompletion(req, res, entry) {
+    const raw = await readBody(req);
+    entry.rawBody = raw.toString('utf8');
+    let body;
+    try {
+      body = JSON.parse(entry.rawBody);
+    } catch {
+      entry.status = 400;
+      return sendJson(req, res, 400, {
+        error: { message: 'Invalid JSON in request body.', type: 'invalid_request_error', param: null, code: null },
+      });
+    }
+    entry.body = body;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.messages)) {
+      entry.status = 400;
+      return sendJson(req, res, 400, {
+        error: { message: "'messages' is a required property", type: 'invalid_request_error', param: 'messages', code: null },
+      });
+    }
+    const model = typeof body.model === 'string' ? body.model : '';
+    const scenario = SCENARIOS.includes(model) ? model : DEFAULT_SCENARIO;
+    const stream = body.stream === true;
+    const includeUsage = !!(body.stream_options && body.stream_options.include_usage);
+    Object.assign(entry, { model, scenario, stream });
+
+    const meta = {
+      id: `chatcmpl-mock${entry.id}${Date.now().toString(36)}`,
+      created: Math.floor(Date.now() / 1000),
+      model: model || DEFAULT_SCENARIO,
+      promptTokens: JSON.stringify(body.messages).length >> 2,
+    };
+
+    if (scenario === 'mock-auth') {
+      const auth = req.headers.authorization || '';
+      if (auth !== `Bearer ${AUTH_KEY}`) {
+        entry.status = 401;
+        await sleep(30);
+        return sendJson(req, res, 401, AUTH_ERROR);
+      }
+    }
+
+    const s = makeSession(req, res, entry);
+    s.end = () => {
+      if (!s.closed) res.end();
+    };
+    res.socket?.setNoDelay(true);
+
+    if (!stream) {
+      return nonStreaming(req, res, s, entry, meta, scenario);
+    }
+
+    entry.status = 200;
+    startSse(req, res);
+    switch (scenario) {
+      case 'mock-midstream-error': {
+        if (!(await s.wait(FIRST_CHUNK_MS))) return;
+        s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
+        if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
+        for (const d of MIDSTREAM_ERROR_DELTAS) {
+          if (!s.write(sse(chunkObj(meta, { content: d })))) return;
+          if (!(await s.wait(DELTA_GAP_MS))) return;
+        }
+        s.write(sse({ error: { message: MIDSTREAM_ERROR_MESSAGE, type: 'server_error', param: null, code: null } }));
+        if (!(await s.wait(10))) return;
+        s.write(sse('[DONE]'));
+        return s.end();
+      }
+      case 'mock-drop': {
+        if (!(await s.wait(FIRST_CHUNK_MS))) return;
+        s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
+        if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
+        for (const d of DROP_DELTAS) {
+          if (!s.write(sse(chunkObj(meta, { content: d })))) return;
+          if (!(await s.wait(DELTA_GAP_MS))) return;
+        }
+        if (!(await s.wait(100))) return;
+        // No finish_reason, no [DONE], no terminating zero-length chunk: kill the TCP connection.
+        entry.dropped = true;
+        res.socket?.destroy();
+        return;
+      }
+      case 'mock-truncated': {
+        // A clean end of the body (final zero-length chunk) without finish_reason or [DONE].
+        if (!(await s.wait(FIRST_CHUNK_MS))) return;
+        s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
+        if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
+        for (const d of TRUNCATED_DELTAS) {
+          if (!s.write(sse(chunkObj(meta, { content: d })))) return;
+          if (!(await s.wait(DELTA_GAP_MS))) return;
+        }
+        return s.end();
+      }
+      case 'mock-slow': {
+        const n = Math.floor(SLOW_DURATION_MS / SLOW_INTERVAL_MS);
+        const deltas = Array.from({ length: n }, (_, i) => `tick ${i} `);
+        return streamDeltas(s, meta, deltas, { includeUsage, gap: SLOW_INTERVAL_MS });
+      }
+      case 'mock-utf8': {
+        const events = [
+          sse(chunkObj(meta, { role: 'assistant', content: '' })),
+          ...UTF8_DELTAS.map((d) => sse(chunkObj(meta, { content: d }))),
+          sse(chunkObj(meta, {}, 'stop')),
+          ...(includeUsage ? [sse(usageObj(meta, UTF8_DELTAS.length))] : []),
+          sse('[DONE]'),
+        ];
+        if (!(await s.wait(FIRST_CHUNK_MS))) return;
+        let first = true;
+        for (const ev of events) {
+          for (const piece of splitInsideMultibyte(Buffer.from(ev, 'utf8'))) {
+            if (!first && !(await s.wait(UTF8_GAP_MS))) return;
+            first = false;
+            if (!s.write(piece)) return;
+          }
+        }
+        return s.end();
+      }
+      case 'mock-crlf':
+        return streamDeltas(s, meta, HAPPY_DELTAS, {
+          eol: '\r\n',
+          includeUsage,
+          preamble: ': keep-alive\r\n\r\n',
+          splitCrlf: true,
+        });
+      case 'mock-auth':
+      case 'mock-happy':
+      default:
+        return streamDeltas(s, meta, HAPPY_DELTAS, { includeUsage });
+    }
+  }
+
+  async function nonStreaming(req, res, s, entry, meta, scenario) {
+    let text;
+    let delay = FIRST_DELTA_MS + DELTA_GAP_MS * HAPPY_DELTAS.length;
+    switch (scenario) {
+      case 'mock-midstream-error':
+        if (!(await s.wait(FIRST_DELTA_MS))) return;
+        entry.status = 500;
+        return sendJson(req, res, 500, {
+          error: { message: MIDSTREAM_ERROR_MESSAGE, type: 'server_error', param: null, code: null },
+        });
+      case 'mock-drop':
+        if (!(await s.wait(FIRST_DELTA_MS))) return;
+        entry.dropped = true;
+        res.socket?.destroy();
+        return;
+      case 'mock-slow':
+        text = Array.from({ length: 20 }, (_, i) => `tick ${i} `).join('');
+        delay = 20 * SLOW_INTERVAL_MS;
+        break;
+      case 'mock-utf8':
+        text = UTF8_TEXT;
+        break;
+      default:
+        text = HAPPY_TEXT;
+    }
+    if (!(await s.wait(delay))) return;
+    const completionTokens = Math.max(1, text.split(/\s+/).length);
+    entry.status = 200;
+    sendJson(req, res, 200, {
+      id: meta.id,
+      object: 'chat.completion',
+      created: meta.created,
+      model: meta.model,
+      system_fingerprint: 'fp_mock',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: text, refusal: null },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: meta.promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: meta.promptTokens + completionTokens,
+      },
+    });
+  }
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const path = url.pathname;
+
+    // Test-control routes (not logged).
+    if (path === '/__log' && req.method === 'GET') return sendJson(req, res, 200, log);
+    if (path === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
+      log.length = 0;
+      return sendJson(req, res, 200, { ok: true });
+    }
+
+    const entry = {
+      id: nextId++,
+      method: req.method,
+      path,
+      headers: { ...req.headers },
+      authorization: req.headers.authorization ?? null,
+      body: null,
+      rawBody: null,
+      model: null,
+      scenario: null,
+      stream: null,
+      t: Date.now(),
+      tEnd: null,
+      status: null,
+      aborted: false,
+      completed: false,
+      dropped: false,
+    };
+    log.push(entry);
+    res.on('close', () => {
+      entry.tEnd = Date.now();
+      if (res.writableFinished) entry.completed = true;
+      else if (!entry.dropped) entry.aborted = true;
+    });
+    if (!quiet) console.log(`${new Date().toISOString()} ${req.method} ${req.url}`);
+
+    try {
+      if (req.method === 'OPTIONS') {
+        entry.status = 204;
+        res.writeHead(204, {
+          ...corsHeaders(req),
+          'access-control-allow-methods': 'POST, GET, OPTIONS',
+          'access-control-allow-headers': 'content-type, authorization',
+          'access-control-max-age': '600',
+          'content-length': '0',
+        });
+        return res.end();
+      }
+      if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+        entry.status = 200;
+        return sendJson(req, res, 200, {
+          object: 'list',
+          data: SCENARIOS.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'chat-stream-e2e' })),
+        });
+      }
+      if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
+        return await handleCompletion(req, res, entry);
+      }
+      entry.status = 404;
+      return sendJson(req, res, 404, {
+        error: { message: `Unknown route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' },
+      });
+    } catch (err) {
+      entry.error = String(err?.stack || err);
+      if (!res.headersSent) sendJson(req, res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } });
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 5000;
+  server.on('connection', (sock) => {
+    sock.setNoDelay(true);
+    openSockets.add(sock);
+    sock.on('close', () => openSockets.delete(sock));
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const actualPort = server.address().port;
+  const url = `http://${host}:${actualPort}`;
+
+  return {
+    url,
+    port: actualPort,
+    baseUrl: `${url}/v1`,
+    log,
+    reset() {
+      log.length = 0;
+    },
+    close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const s of openSockets) s.destroy();
+      });
+    },
+  };
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    if (!m) continue;
+    out[m[1]] = m[2] ?? argv[++i];
+  }
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = parseArgs(process.argv.slice(2));
+  const srv = await startMockServer({
+    port: Number(args.port ?? 8787),
+    host: args.host ?? '127.0.0.1',
+    quiet: false,
+  });
+  console.log(`mock server on ${srv.url}/v1`);
+  const stop = () => srv.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
