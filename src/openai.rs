@@ -183,32 +183,15 @@ pub struct ChatChunk {
     pub timings: Option<ServerTimings>,
 }
 
-/// The message of a non-streaming completion.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct CompletionMessage {
-    /// Answer text.
-    #[serde(default)]
-    pub content: Option<String>,
-    /// Refusal text.
-    #[serde(default)]
-    pub refusal: Option<String>,
-    /// Reasoning text (llama.cpp, vLLM, DeepSeek).
-    #[serde(default)]
-    pub reasoning_content: Option<String>,
-    /// Reasoning text (Ollama, OpenRouter).
-    #[serde(default)]
-    pub reasoning: Option<String>,
-}
-
 /// One choice of a non-streaming completion.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct CompletionChoice {
     /// Choice index.
     #[serde(default, deserialize_with = "null_default")]
     pub index: u32,
-    /// The answer.
+    /// The answer: the same fields as a stream delta (`content`, `refusal`, reasoning, ...).
     #[serde(default, deserialize_with = "null_default")]
-    pub message: CompletionMessage,
+    pub message: Delta,
     /// Why generation stopped.
     #[serde(default, deserialize_with = "non_empty")]
     pub finish_reason: Option<String>,
@@ -245,14 +228,7 @@ impl ChatCompletion {
                 .into_iter()
                 .map(|c| ChunkChoice {
                     index: c.index,
-                    delta: Delta {
-                        role: Some("assistant".to_owned()),
-                        content: c.message.content,
-                        refusal: c.message.refusal,
-                        reasoning_content: c.message.reasoning_content,
-                        reasoning: c.message.reasoning,
-                        tool_calls: Vec::new(),
-                    },
+                    delta: c.message,
                     finish_reason: c.finish_reason,
                 })
                 .collect(),

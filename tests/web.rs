@@ -62,6 +62,12 @@ fn mount(stream: bool) -> Mounted {
     }
 }
 
+/// Types `prompt` and presses Send.
+fn send(m: &Mounted, prompt: &str) {
+    type_into(&m.root, "prompt", prompt);
+    click(&m.root, "send");
+}
+
 async fn wait_ms(ms: u32) {
     JsFuture::from(sleep(ms)).await.unwrap();
 }
@@ -125,8 +131,7 @@ async fn streams_deltas_into_the_page_with_timings_and_a_chunk_log() {
     install_fake_fetch(&spec(chunks, serde_json::json!({"delayMs": 20})));
     let m = mount(true);
     assert_eq!(state(&m), "idle");
-    type_into(&m.root, "prompt", "Say hello");
-    click(&m.root, "send");
+    send(&m, "Say hello");
     wait_state(&m, "done").await;
     assert_eq!(
         text_of(&m.root, "message-user").as_deref(),
@@ -173,8 +178,7 @@ async fn split_multibyte_characters_and_crlf_survive_the_browser_path() {
     ];
     install_fake_fetch(&spec(chunks, serde_json::json!({})));
     let m = mount(true);
-    type_into(&m.root, "prompt", "emoji");
-    click(&m.root, "send");
+    send(&m, "emoji");
     wait_state(&m, "done").await;
     assert_eq!(
         text_of(&m.root, "message-assistant").as_deref(),
@@ -193,8 +197,7 @@ async fn a_mid_stream_error_keeps_the_text_and_shows_the_server_message() {
     );
     install_fake_fetch(&spec(chunks, serde_json::json!({})));
     let m = mount(true);
-    type_into(&m.root, "prompt", "q");
-    click(&m.root, "send");
+    send(&m, "q");
     wait_state(&m, "error").await;
     assert_eq!(
         text_of(&m.root, "message-assistant").as_deref(),
@@ -209,8 +212,7 @@ async fn a_dropped_connection_is_an_error_that_keeps_the_text() {
     let chunks = sse(&["Some text ", "before the drop"]);
     install_fake_fetch(&spec(chunks, serde_json::json!({"error": true})));
     let m = mount(true);
-    type_into(&m.root, "prompt", "q");
-    click(&m.root, "send");
+    send(&m, "q");
     wait_state(&m, "error").await;
     assert_eq!(
         text_of(&m.root, "message-assistant").as_deref(),
@@ -223,8 +225,7 @@ async fn a_dropped_connection_is_an_error_that_keeps_the_text() {
     );
     // And a clean close without [DONE] or finish_reason is "incomplete".
     install_fake_fetch(&spec(sse(&["cut"]), serde_json::json!({})));
-    type_into(&m.root, "prompt", "again");
-    click(&m.root, "send");
+    send(&m, "again");
     // The DOM updates asynchronously: wait for the second turn's message before its state.
     for _ in 0..300 {
         if count(&m.root, "message-assistant") == 2 && state(&m) == "error" {
@@ -250,8 +251,7 @@ async fn http_401_shows_the_api_message_and_a_key_goes_only_in_the_header() {
         serde_json::json!({"status": 401, "contentType": "application/json"}),
     ));
     let m = mount(true);
-    type_into(&m.root, "prompt", "q");
-    click(&m.root, "send");
+    send(&m, "q");
     wait_state(&m, "error").await;
     let error = text_of(&m.root, "error").unwrap();
     assert!(
@@ -263,8 +263,7 @@ async fn http_401_shows_the_api_message_and_a_key_goes_only_in_the_header() {
     chunks.extend(finish_and_done());
     install_fake_fetch(&spec(chunks, serde_json::json!({})));
     type_into(&m.root, "api-key", "sk-test-123");
-    type_into(&m.root, "prompt", "q2");
-    click(&m.root, "send");
+    send(&m, "q2");
     wait_state(&m, "done").await;
     let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
     assert_eq!(log[0]["headers"]["authorization"], "Bearer sk-test-123");
@@ -289,8 +288,7 @@ async fn stop_keeps_the_partial_answer_and_aborts_the_request() {
         serde_json::json!({"hang": true, "delayMs": 10}),
     ));
     let m = mount(true);
-    type_into(&m.root, "prompt", "q");
-    click(&m.root, "send");
+    send(&m, "q");
     for _ in 0..300 {
         if text_of(&m.root, "message-assistant").is_some_and(|t| t.contains("tick 1")) {
             break;
@@ -319,8 +317,7 @@ async fn a_server_that_ignores_stream_true_is_read_as_a_full_completion() {
         serde_json::json!({"contentType": "application/json"}),
     ));
     let m = mount(true);
-    type_into(&m.root, "prompt", "q");
-    click(&m.root, "send");
+    send(&m, "q");
     wait_state(&m, "done").await;
     assert_eq!(
         text_of(&m.root, "message-assistant").as_deref(),
@@ -358,8 +355,7 @@ async fn model_output_is_text_never_html() {
     chunks.extend(finish_and_done());
     install_fake_fetch(&spec(chunks, serde_json::json!({})));
     let m = mount(true);
-    type_into(&m.root, "prompt", "q");
-    click(&m.root, "send");
+    send(&m, "q");
     wait_state(&m, "done").await;
     assert_eq!(
         text_of(&m.root, "message-assistant").as_deref(),
