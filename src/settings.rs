@@ -20,6 +20,8 @@ pub struct Settings {
     pub stream: bool,
     /// Text to prefill the prompt box with.
     pub prompt: String,
+    /// End a turn when the server sends nothing for this many seconds (0: never).
+    pub idle_timeout_secs: u32,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             system: String::new(),
             stream: true,
             prompt: Self::DEFAULT_PROMPT.to_owned(),
+            idle_timeout_secs: 60,
         }
     }
 }
@@ -42,7 +45,8 @@ impl Settings {
         "Count to 20, with a comma between each number and no newlines. E.g., 1, 2, 3, ...";
 
     /// Applies the query string of a page URL (with or without the leading `?`). Known keys:
-    /// `endpoint`, `model`, `stream`, `temperature`, `max_tokens`, `system`, `prompt`.
+    /// `endpoint`, `model`, `stream`, `temperature`, `max_tokens`, `system`, `prompt`,
+    /// `idle_timeout` (seconds).
     /// Unknown keys, and values that do not parse, are ignored. `api_key` is deliberately not a
     /// key: a secret in a URL ends up in history, logs and referrers.
     pub fn apply_query(&mut self, query: &str) {
@@ -63,6 +67,11 @@ impl Settings {
                 "max_tokens" => self.max_tokens = value.parse().ok().filter(|&n| n > 0),
                 "system" => self.system = value,
                 "prompt" => self.prompt = value,
+                "idle_timeout" => {
+                    if let Ok(secs) = value.parse() {
+                        self.idle_timeout_secs = secs;
+                    }
+                }
                 _ => {}
             }
         }

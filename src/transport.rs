@@ -6,7 +6,7 @@
 //! those of the read that delivered them. An aborted request (Stop, unmount) ends silently:
 //! whoever aborted has already recorded why.
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -54,6 +54,9 @@ pub struct ChatPost<'a> {
     pub stream: bool,
     /// Aborts the request (Stop, cleanup).
     pub signal: &'a AbortSignal,
+    /// Ends the turn when no byte arrives for this long (headers included). Keep-alive comments
+    /// count as bytes. There is deliberately no total timeout: a long healthy answer is never cut.
+    pub idle_timeout_secs: Option<u32>,
 }
 
 /// `performance.now()` in ms.
@@ -70,6 +73,37 @@ fn js_message(err: &JsValue) -> String {
         .filter(|m| !m.is_empty())
         .or_else(|| err.as_string())
         .unwrap_or_else(|| "unknown error".to_owned())
+}
+
+/// Awaits `promise`, or gives up after `secs` seconds with [`ChatError::Idle`].
+async fn within(
+    promise: Promise,
+    secs: Option<u32>,
+) -> Result<Result<JsValue, JsValue>, ChatError> {
+    let Some(secs) = secs.filter(|&s| s > 0) else {
+        return Ok(JsFuture::from(promise).await);
+    };
+    let window = web_sys::window().ok_or_else(|| ChatError::Setup("no window".into()))?;
+    let idle = JsValue::from_str("chat-stream:idle");
+    let mut handle = 0;
+    let timer = {
+        let idle = idle.clone();
+        Promise::new(&mut |resolve, _| {
+            handle = window
+                .set_timeout_with_callback_and_timeout_and_arguments_1(
+                    &resolve,
+                    i32::try_from(u64::from(secs) * 1000).unwrap_or(i32::MAX),
+                    &idle,
+                )
+                .unwrap_or(0);
+        })
+    };
+    let result = JsFuture::from(Promise::race(&Array::of2(&promise, &timer))).await;
+    window.clear_timeout_with_handle(handle);
+    match result {
+        Ok(v) if v == idle => Err(ChatError::Idle { secs }),
+        other => Ok(other),
+    }
 }
 
 /// Sends the request and reports progress to `on` until the turn ends. Never retries.
@@ -106,8 +140,8 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
         ))
     })?;
     let window = web_sys::window().ok_or_else(|| ChatError::Setup("no window".into()))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
+    let response: Response = within(window.fetch_with_request(&request), post.idle_timeout_secs)
+        .await?
         .map_err(|e| ChatError::unreachable(post.url, &js_message(&e)))?
         .unchecked_into();
 
@@ -148,7 +182,7 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
     let body = response
         .body()
         .ok_or_else(|| ChatError::Network("the response has no body".into()))?;
-    read_stream(&body, on).await
+    read_stream(&body, post.idle_timeout_secs, on).await
 }
 
 fn decode_all(bytes: &[u8], on: &mut impl FnMut(Update, f64), t: f64) {
@@ -194,6 +228,7 @@ async fn read_text(response: &Response) -> Result<String, ChatError> {
 /// Stops reading after `[DONE]` or an error frame and cancels the reader.
 pub async fn read_stream(
     body: &ReadableStream,
+    idle_timeout_secs: Option<u32>,
     on: &mut impl FnMut(Update, f64),
 ) -> Result<(), ChatError> {
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
@@ -203,10 +238,14 @@ pub async fn read_stream(
     let done_key = JsValue::from_str("done");
     let value_key = JsValue::from_str("value");
     loop {
-        let result = match JsFuture::from(reader.read()).await {
-            Ok(r) => r,
+        let result = match within(reader.read(), idle_timeout_secs).await {
+            Ok(Ok(r)) => r,
+            Err(idle) => {
+                cancel(&reader);
+                return Err(idle);
+            }
             // The stream has already failed: nothing to cancel.
-            Err(e) => return Err(ChatError::ConnectionLost(js_message(&e))),
+            Ok(Err(e)) => return Err(ChatError::ConnectionLost(js_message(&e))),
         };
         let t = now();
         if Reflect::get(&result, &done_key)

@@ -44,15 +44,18 @@ impl Drop for Mounted {
 }
 
 fn mount(stream: bool) -> Mounted {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root: web_sys::HtmlElement = document.create_element("section").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&root).unwrap();
-    let settings = Settings {
+    mount_with(Settings {
         endpoint: "http://fake.invalid/v1/".into(),
         model: "fake-model".into(),
         stream,
         ..Settings::default()
-    };
+    })
+}
+
+fn mount_with(settings: Settings) -> Mounted {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: web_sys::HtmlElement = document.create_element("section").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
     let handle = mount_to(root.clone(), move || {
         view! { <ChatStream settings=settings /> }.into_any()
     });
@@ -378,4 +381,25 @@ async fn shift_enter_does_not_send() {
     wait_ms(30).await;
     assert_eq!(state(&m), "idle");
     assert_eq!(fetch_log(), "[]");
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_server_is_ended_by_the_idle_watchdog_keeping_the_text() {
+    let chunks = sse(&["before ", "silence"]);
+    install_fake_fetch(&spec(chunks, serde_json::json!({"hang": true})));
+    let m = mount_with(Settings {
+        endpoint: "http://fake.invalid/v1".into(),
+        idle_timeout_secs: 1,
+        ..Settings::default()
+    });
+    send(&m, "q");
+    wait_state(&m, "error").await;
+    let error = text_of(&m.root, "error").unwrap();
+    assert!(error.contains("sent nothing for 1 s"), "{error}");
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("before silence")
+    );
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["aborted"], true, "the connection is closed");
 }

@@ -80,6 +80,7 @@ impl UseChatStreamReturn {
                 api_key: Some(key.as_str()),
                 stream: settings.stream,
                 signal: &signal,
+                idle_timeout_secs: Some(settings.idle_timeout_secs),
             };
             let mut renderer = FrameRenderer::new(transcript);
             post_chat(post, |update, t| {
@@ -98,10 +99,13 @@ impl UseChatStreamReturn {
             })
             .await;
             renderer.flush();
-            // Forget the controller if it is still ours (a newer turn may have replaced it).
+            // The turn is over: close the connection whatever ended it (an idle stream, an
+            // error frame), and forget the controller if it is still ours.
             abort.try_update_value(|a| {
                 if a.as_ref().is_some_and(|c| c.signal() == signal) {
-                    *a = None;
+                    if let Some(controller) = a.take() {
+                        controller.abort();
+                    }
                 }
             });
         });
