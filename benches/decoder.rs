@@ -59,7 +59,12 @@ fn theirs(bytes: &[u8], step: usize) -> usize {
     let chunks = bytes
         .chunks(step)
         .map(|c| Ok::<_, std::convert::Infallible>(c.to_vec()));
-    block_on(stream::iter(chunks).eventsource().filter(|e| futures::future::ready(e.is_ok())).count())
+    block_on(
+        stream::iter(chunks)
+            .eventsource()
+            .filter(|e| futures::future::ready(e.is_ok()))
+            .count(),
+    )
 }
 
 fn row(name: &str, bytes: usize, events: usize, d: Duration) {
@@ -75,7 +80,10 @@ fn row(name: &str, bytes: usize, events: usize, d: Duration) {
 fn main() {
     println!("| case | ms | events/s | MB/s |\n|---|---:|---:|---:|");
     let typical = typical_stream(20_000);
-    for (step, label) in [(1500, "typical 20k events, 1500 B reads"), (64, "typical 20k events, 64 B reads")] {
+    for (step, label) in [
+        (1500, "typical 20k events, 1500 B reads"),
+        (64, "typical 20k events, 64 B reads"),
+    ] {
         let (d, n) = median(7, || ours(&typical, step, false));
         row(&format!("ours: {label}"), typical.len(), n, d);
         let (d, n) = median(7, || ours(&typical, step, true));
@@ -87,7 +95,12 @@ fn main() {
     let (d, n) = median(5, || ours(&many, 4096, false));
     row("ours: 100k events, 4 KiB reads", many.len(), n, d);
     let (d, n) = median(5, || theirs(&many, 4096));
-    row("eventsource-stream: 100k events, 4 KiB reads", many.len(), n, d);
+    row(
+        "eventsource-stream: 100k events, 4 KiB reads",
+        many.len(),
+        n,
+        d,
+    );
 
     let big = format!("data: {}\n\n", "x".repeat(8 << 20)).into_bytes();
     let (one, n) = median(5, || ours(&big, big.len(), false));
@@ -95,7 +108,12 @@ fn main() {
     let (tiny, n) = median(3, || ours(&big, 1, false));
     row("ours: one 8 MiB event, 1-byte pushes", big.len(), n, tiny);
     let (d, n) = median(3, || theirs(&big, big.len()));
-    row("eventsource-stream: one 8 MiB event, one push", big.len(), n, d);
+    row(
+        "eventsource-stream: one 8 MiB event, one push",
+        big.len(),
+        n,
+        d,
+    );
     println!(
         "\n8 MiB event: 1-byte pushes take {:.1}x the one-push time (linear: no re-scanning).",
         tiny.as_secs_f64() / one.as_secs_f64()

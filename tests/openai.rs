@@ -222,3 +222,41 @@ fn request_serializes_like_openai() {
         r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":16,"stream":true,"stream_options":{"include_usage":true}}"#
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// JSON-ish soup: fragments of real chunk and error shapes, glued at random.
+    fn chunkish() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just(r#"{"choices":[{"index":0,"delta":{"content":"#.to_owned()),
+            Just(r#""x"}}]}"#.to_owned()),
+            Just(r#"{"error":"#.to_owned()),
+            Just(r#"{"object":"error","message":"m"}"#.to_owned()),
+            Just("null".to_owned()),
+            Just("[DONE]".to_owned()),
+            Just(r#""finish_reason":"stop""#.to_owned()),
+            "[ -~]{0,8}",
+            "\\PC{0,4}",
+        ];
+        prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// Any event data maps to a frame without panicking, and only `[DONE]` maps to Done.
+        #[test]
+        fn any_event_data_gives_a_frame(data in chunkish(), error_event in any::<bool>()) {
+            let mut ev = event(&data);
+            if error_event {
+                ev.event = "error".into();
+            }
+            let frame = frame_from_event(&ev);
+            if error_event {
+                prop_assert!(matches!(frame, Frame::Error(_)));
+            } else if matches!(frame, Frame::Done) {
+                prop_assert_eq!(data.trim(), "[DONE]");
+            }
+        }
+    }
+}

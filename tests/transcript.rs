@@ -341,7 +341,10 @@ fn settings_from_the_page_url() {
     assert_eq!(s.max_tokens, Some(32));
     assert_eq!(s.temperature, None, "out of range is dropped");
     assert_eq!(s.prompt, "Hi there!");
-    assert_eq!(s.idle_timeout_secs, 60, "a generous idle watchdog by default");
+    assert_eq!(
+        s.idle_timeout_secs, 60,
+        "a generous idle watchdog by default"
+    );
     s.apply_query("idle_timeout=5");
     assert_eq!(s.idle_timeout_secs, 5);
     assert!(

@@ -10,7 +10,9 @@ use chat_stream::{
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut t = Transcript::new();
     let options = RequestOptions {
         model: "m".into(),
@@ -33,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
             id: String::new(),
             retry: None,
         });
-        let before = t.messages.last().map(|m| m.content.text()).unwrap_or_default();
+        let before = t
+            .messages
+            .last()
+            .map(|m| m.content.text())
+            .unwrap_or_default();
         let added: String = match &frame {
             Frame::Chunk(c) => c
                 .choices
@@ -45,7 +51,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let live = !t.state().is_terminal();
         t.apply(frame, i as f64);
-        let after = t.messages.last().map(|m| m.content.text()).unwrap_or_default();
+        let after = t
+            .messages
+            .last()
+            .map(|m| m.content.text())
+            .unwrap_or_default();
         if live {
             assert_eq!(after, before + &added);
         } else {

@@ -28,7 +28,9 @@ fn decode(input: &[u8], cuts: &[usize]) -> (Vec<SseEvent>, Result<StreamEnd, Sse
 
 fuzz_target!(|data: &[u8]| {
     // The first byte seeds the cut points; the rest is the stream.
-    let Some((&seed, input)) = data.split_first() else { return };
+    let Some((&seed, input)) = data.split_first() else {
+        return;
+    };
     let mut cuts = Vec::new();
     let mut at = 0usize;
     let step = usize::from(seed % 17) + 1;
@@ -42,5 +44,9 @@ fuzz_target!(|data: &[u8]| {
     let pieces = decode(input, &cuts);
     assert_eq!(whole, pieces, "re-chunking changed the events");
     let bytes: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(whole, decode(input, &bytes), "one byte per push changed the events");
+    assert_eq!(
+        whole,
+        decode(input, &bytes),
+        "one byte per push changed the events"
+    );
 });
