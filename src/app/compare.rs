@@ -44,14 +44,16 @@ pub fn Compare(
         plain.reset();
         streamed.reset();
         set_queued.set(Some(text.clone()));
-        plain.send(text);
+        streamed.send(text);
     };
-    // The streaming run starts when the plain one has ended, so they never share the server.
+    // The plain run starts when the streaming one has ended, so they never share the server.
+    // Streaming goes first: servers that cache prompts (llama.cpp) then favour the plain run,
+    // so the comparison never flatters streaming.
     Effect::new(move |_| {
-        if plain.state.get().is_terminal() {
+        if streamed.state.get().is_terminal() {
             if let Some(text) = queued.get_untracked() {
                 set_queued.set(None);
-                streamed.send(text);
+                plain.send(text);
             }
         }
     });
@@ -83,7 +85,7 @@ pub fn Compare(
             <div class="cs-compare__head">
                 <h2 class="cs-side__title">"Streaming vs. not streaming"</h2>
                 <p class="cs-compare__hint">
-                    "Sends the prompt twice to the same endpoint: first without streaming (the reader waits for the whole answer), then with streaming (the first words arrive almost at once)."
+                    "Sends the prompt twice to the same endpoint: with streaming (the first words arrive almost at once), then without (the reader waits for the whole answer). The streaming run goes first, so a server's prompt cache can only favour the other run."
                 </p>
                 <div class="cs-compare__actions">
                     <button type="button" class="cs-button cs-button--primary" data-testid="compare-run" disabled=busy on:click=run>
