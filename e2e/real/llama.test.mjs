@@ -174,7 +174,7 @@ test('c. compare mode against llama-server: the streamed first token beats the w
     const streamMarks = marks.filter((m) => m.run === 'stream');
     const plainAnswer = (await allTexts(page, 'compare-plain-answer'))[0] ?? '';
     const streamAnswer = (await allTexts(page, 'compare-stream-answer'))[0] ?? '';
-    console.log(`[real/llama c] compare (max_tokens ${MAX_TOKENS}, temperature 0, 1 thread; prompt already in llama-server's cache): ` +
+    console.log(`[real/llama c] compare (max_tokens ${MAX_TOKENS}, temperature 0, 1 thread; streaming runs first, the prompt may be cached from test a): ` +
       `plain total ${plainTotal} ms; stream first chunk ${sFirstChunk} ms, first token ${sFirstToken} ms, total ${sTotal} ms; ` +
       `stream chunks (timeline marks) ${streamMarks.length}, plain marks ${plainMarks.length} at ${plainMarks.map((m) => m.ms)} ms; ` +
       `first token / plain total = ${(sFirstToken / plainTotal).toFixed(3)}`);
