@@ -119,18 +119,38 @@ export function useEnv() {
 }
 
 async function withPage(env, t, fn) {
+  env.mock.reset();
+  return inPage(env.browser, t, fn);
+}
+
+/**
+ * Runs `fn(page, probe)` in a fresh browser context. The probe collects console messages, page
+ * errors, requests and POST bodies. Page errors and requests to hosts other than 127.0.0.1 fail
+ * the test; on failure a screenshot, the DOM and the console go to `diagDir`.
+ */
+export async function inPage(browser, t, fn, { diagDir = SCREENSHOT_DIR, viewport = { width: 1100, height: 1000 } } = {}) {
   const name = typeof t === 'string' ? t : t?.name || 'test';
   for (const ext of ['png', 'html', 'console.txt']) {
-    await fsp.rm(path.join(SCREENSHOT_DIR, `${slug(name)}.${ext}`), { force: true });
+    await fsp.rm(path.join(diagDir, `${slug(name)}.${ext}`), { force: true });
   }
-  env.mock.reset();
-  const context = await env.browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(STATE_TIMEOUT);
-  const probe = { console: [], pageErrors: [], requests: [], name };
+  const probe = { console: [], pageErrors: [], requests: [], posts: [], name };
   page.on('console', (m) => probe.console.push({ type: m.type(), text: m.text() }));
   page.on('pageerror', (e) => probe.pageErrors.push(String(e?.stack || e)));
-  page.on('request', (r) => probe.requests.push(`${r.method()} ${r.url()}`));
+  page.on('request', (r) => {
+    probe.requests.push(`${r.method()} ${r.url()}`);
+    if (r.method() === 'POST') {
+      let body = null;
+      try {
+        body = JSON.parse(r.postData() || 'null');
+      } catch {
+        body = r.postData();
+      }
+      probe.posts.push({ url: r.url(), headers: r.headers(), body });
+    }
+  });
   try {
     await fn(page, probe);
     assert.deepEqual(probe.pageErrors, [],
@@ -142,22 +162,23 @@ async function withPage(env, t, fn) {
     });
     assert.deepEqual(foreign, [], 'requests to hosts other than 127.0.0.1');
   } catch (err) {
-    await saveDiagnostics(page, probe, name).catch((e) => console.error('diagnostics failed:', e));
+    await saveDiagnostics(page, probe, name, diagDir).catch((e) => console.error('diagnostics failed:', e));
     throw err;
   } finally {
     await context.close().catch(() => {});
   }
 }
 
-async function saveDiagnostics(page, probe, name) {
-  await fsp.mkdir(SCREENSHOT_DIR, { recursive: true });
-  const base = path.join(SCREENSHOT_DIR, slug(name));
+async function saveDiagnostics(page, probe, name, diagDir) {
+  await fsp.mkdir(diagDir, { recursive: true });
+  const base = path.join(diagDir, slug(name));
   await page.screenshot({ path: `${base}.png`, fullPage: true, timeout: 10_000 }).catch(() => {});
   const html = await page.content().catch((e) => `<!-- page.content failed: ${e} -->`);
   await fsp.writeFile(`${base}.html`, html);
   const dump = [
     `url: ${page.url()}`,
     `state: ${await chatState(page).catch(() => '?')}`,
+    `error: ${await optionalText(page, 'error').catch(() => '?')}`,
     '--- console',
     ...probe.console.map((c) => `[${c.type}] ${c.text}`),
     '--- page errors',

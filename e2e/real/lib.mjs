@@ -2,7 +2,6 @@
 // local/llama-server.sh (llama.cpp + Gemma 3 270M) and the run command `bash .ci/serve`.
 // Not a test file itself (no `.test.` in the name), so `node --test e2e/real/` skips it.
 
-import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
@@ -10,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT, sel, chatState, optionalText } from '../helpers.mjs';
+import { REPO_ROOT, sel, inPage } from '../helpers.mjs';
 
 export const REAL_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DIAG_DIR = path.join(REAL_DIR, 'screenshots');
@@ -141,70 +140,8 @@ export async function startLlama({ port, apiKey, threads = 1, timeout = 600_000 
   return server;
 }
 
-function slug(s) {
-  return String(s).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
-}
-
-/**
- * Like helpers.mjs's env.withPage, without the mock: fresh context, console/page errors/requests
- * collected, POST bodies kept, page errors and non-127.0.0.1 requests fail the test,
- * diagnostics in e2e/real/screenshots/ on failure.
- */
-export async function withPage(browser, t, fn) {
-  const name = typeof t === 'string' ? t : t?.name || 'test';
-  const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  const probe = { console: [], pageErrors: [], requests: [], posts: [], name };
-  page.on('console', (m) => probe.console.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (e) => probe.pageErrors.push(String(e?.stack || e)));
-  page.on('request', (r) => {
-    probe.requests.push(`${r.method()} ${r.url()}`);
-    if (r.method() === 'POST') {
-      let body = null;
-      try {
-        body = JSON.parse(r.postData() || 'null');
-      } catch {
-        body = r.postData();
-      }
-      probe.posts.push({ url: r.url(), headers: r.headers(), body });
-    }
-  });
-  try {
-    await fn(page, probe);
-    assert.deepEqual(probe.pageErrors, [], 'uncaught page errors / unhandled promise rejections');
-    const foreign = probe.requests.filter((r) => {
-      const u = new URL(r.slice(r.indexOf(' ') + 1));
-      return !['data:', 'blob:'].includes(u.protocol) && u.hostname !== '127.0.0.1';
-    });
-    assert.deepEqual(foreign, [], 'requests to hosts other than 127.0.0.1');
-  } catch (err) {
-    await saveDiagnostics(page, probe, name).catch((e) => console.error('diagnostics failed:', e));
-    throw err;
-  } finally {
-    await context.close().catch(() => {});
-  }
-}
-
-async function saveDiagnostics(page, probe, name) {
-  await fsp.mkdir(DIAG_DIR, { recursive: true });
-  const base = path.join(DIAG_DIR, slug(name));
-  await page.screenshot({ path: `${base}.png`, fullPage: true, timeout: 10_000 }).catch(() => {});
-  await fsp.writeFile(`${base}.html`, await page.content().catch((e) => `<!-- page.content failed: ${e} -->`));
-  const dump = [
-    `url: ${page.url()}`,
-    `state: ${await chatState(page).catch(() => '?')}`,
-    `error: ${await optionalText(page, 'error')}`,
-    '--- console',
-    ...probe.console.map((c) => `[${c.type}] ${c.text}`),
-    '--- page errors',
-    ...probe.pageErrors,
-    '--- requests',
-    ...probe.requests,
-  ].join('\n');
-  await fsp.writeFile(`${base}.console.txt`, dump + '\n');
-  console.error(`e2e diagnostics: ${base}.{png,html,console.txt}`);
-}
+/** helpers.mjs's `inPage`, with diagnostics in e2e/real/screenshots/. */
+export const withPage = (browser, t, fn) => inPage(browser, t, fn, { diagDir: DIAG_DIR });
 
 /** Open `url` and wait until the wasm app is mounted and idle. */
 export async function openUrl(page, url, timeout = 60_000) {
