@@ -54,8 +54,9 @@ pub struct ChatPost<'a> {
     pub stream: bool,
     /// Aborts the request (Stop, cleanup).
     pub signal: &'a AbortSignal,
-    /// Ends the turn when no byte arrives for this long (headers included). Keep-alive comments
-    /// count as bytes. There is deliberately no total timeout: a long healthy answer is never cut.
+    /// When streaming, ends the turn when no byte arrives for this long (headers included).
+    /// Keep-alive comments count as bytes. There is deliberately no total timeout, and no idle
+    /// limit without streaming: a long healthy answer is never cut.
     pub idle_timeout_secs: Option<u32>,
 }
 
@@ -140,7 +141,10 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
         ))
     })?;
     let window = web_sys::window().ok_or_else(|| ChatError::Setup("no window".into()))?;
-    let response: Response = within(window.fetch_with_request(&request), post.idle_timeout_secs)
+    // Without streaming, a healthy server sends nothing until the whole answer is ready: the idle
+    // watchdog only guards streams.
+    let idle = post.idle_timeout_secs.filter(|_| post.stream);
+    let response: Response = within(window.fetch_with_request(&request), idle)
         .await?
         .map_err(|e| ChatError::unreachable(post.url, &js_message(&e)))?
         .unchecked_into();
