@@ -403,3 +403,41 @@ async fn a_silent_server_is_ended_by_the_idle_watchdog_keeping_the_text() {
     let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
     assert_eq!(log[0]["aborted"], true, "the connection is closed");
 }
+
+#[wasm_bindgen_test]
+async fn the_idle_watchdog_covers_slow_headers_when_streaming_but_never_a_plain_answer() {
+    let body = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"Worth the wait."},"finish_reason":"stop"}]}"#;
+    install_fake_fetch(&spec(
+        vec![body.into()],
+        serde_json::json!({"contentType": "application/json", "headersDelayMs": 1600}),
+    ));
+    let m = mount_with(Settings {
+        endpoint: "http://fake.invalid/v1".into(),
+        stream: false,
+        idle_timeout_secs: 1,
+        ..Settings::default()
+    });
+    send(&m, "q");
+    wait_state(&m, "done").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("Worth the wait.")
+    );
+
+    install_fake_fetch(&spec(
+        sse(&["late"]),
+        serde_json::json!({"headersDelayMs": 3000}),
+    ));
+    let m = mount_with(Settings {
+        endpoint: "http://fake.invalid/v1".into(),
+        idle_timeout_secs: 1,
+        ..Settings::default()
+    });
+    send(&m, "q");
+    wait_state(&m, "error").await;
+    assert!(text_of(&m.root, "error")
+        .unwrap()
+        .contains("sent nothing for 1 s"));
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["aborted"], true, "the request is aborted");
+}

@@ -11,8 +11,8 @@ export function fetchLog() {
 
 /**
  * Installs a fake `fetch`. `spec` is a JSON string:
- * {status, contentType, chunks: [string | number[] (raw bytes)], delayMs, hang (keep the stream
- * open after the chunks), error (make the body fail after the chunks)}.
+ * {status, contentType, chunks: [string | number[] (raw bytes)], delayMs, headersDelayMs, hang
+ * (keep the stream open after the chunks), error (make the body fail after the chunks)}.
  */
 export function installFakeFetch(specJson) {
   const spec = JSON.parse(specJson);
@@ -28,6 +28,17 @@ export function installFakeFetch(specJson) {
     };
     globalThis.__fakeFetchLog.push(entry);
     const signal = request.signal;
+    if (spec.headersDelayMs) {
+      // A server that takes its time before the response headers (abortable, like a real fetch).
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, spec.headersDelayMs);
+        signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          entry.aborted = true;
+          reject(new DOMException("The user aborted a request.", "AbortError"));
+        });
+      });
+    }
     const chunks = (spec.chunks || []).map((c) =>
       typeof c === "string" ? encoder.encode(c) : new Uint8Array(c),
     );
