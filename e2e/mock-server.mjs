@@ -200,6 +200,18 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
 
   const sse = (obj, eol = '\n') => `data: ${typeof obj === 'string' ? obj : JSON.stringify(obj)}${eol}${eol}`;
 
+  // The role chunk and `deltas` with delays, no end: false once the client has gone.
+  async function partialStream(s, meta, deltas) {
+    if (!(await s.wait(FIRST_CHUNK_MS))) return false;
+    s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
+    if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return false;
+    for (const d of deltas) {
+      if (!s.write(sse(chunkObj(meta, { content: d })))) return false;
+      if (!(await s.wait(DELTA_GAP_MS))) return false;
+    }
+    return true;
+  }
+
   // Generic OpenAI-shaped stream of `deltas` with delays; `eol` '\n' or '\r\n'.
   async function streamDeltas(s, meta, deltas, { eol = '\n', includeUsage = false, preamble = null, gap = DELTA_GAP_MS, splitCrlf = false } = {}) {
     if (preamble != null) {
@@ -285,26 +297,14 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     startSse(req, res);
     switch (scenario) {
       case 'mock-midstream-error': {
-        if (!(await s.wait(FIRST_CHUNK_MS))) return;
-        s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
-        if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
-        for (const d of MIDSTREAM_ERROR_DELTAS) {
-          if (!s.write(sse(chunkObj(meta, { content: d })))) return;
-          if (!(await s.wait(DELTA_GAP_MS))) return;
-        }
+        if (!(await partialStream(s, meta, MIDSTREAM_ERROR_DELTAS))) return;
         s.write(sse({ error: { message: MIDSTREAM_ERROR_MESSAGE, type: 'server_error', param: null, code: null } }));
         if (!(await s.wait(10))) return;
         s.write(sse('[DONE]'));
         return s.end();
       }
       case 'mock-drop': {
-        if (!(await s.wait(FIRST_CHUNK_MS))) return;
-        s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
-        if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
-        for (const d of DROP_DELTAS) {
-          if (!s.write(sse(chunkObj(meta, { content: d })))) return;
-          if (!(await s.wait(DELTA_GAP_MS))) return;
-        }
+        if (!(await partialStream(s, meta, DROP_DELTAS))) return;
         if (!(await s.wait(100))) return;
         // No finish_reason, no [DONE], no terminating zero-length chunk: kill the TCP connection.
         entry.dropped = true;
@@ -313,13 +313,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       }
       case 'mock-truncated': {
         // A clean end of the body (final zero-length chunk) without finish_reason or [DONE].
-        if (!(await s.wait(FIRST_CHUNK_MS))) return;
-        s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
-        if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
-        for (const d of TRUNCATED_DELTAS) {
-          if (!s.write(sse(chunkObj(meta, { content: d })))) return;
-          if (!(await s.wait(DELTA_GAP_MS))) return;
-        }
+        if (!(await partialStream(s, meta, TRUNCATED_DELTAS))) return;
         return s.end();
       }
       case 'mock-slow': {
