@@ -441,3 +441,34 @@ async fn the_idle_watchdog_covers_slow_headers_when_streaming_but_never_a_plain_
     let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
     assert_eq!(log[0]["aborted"], true, "the request is aborted");
 }
+
+#[wasm_bindgen_test]
+async fn a_silent_server_shows_how_long_it_has_been_waiting() {
+    let mut chunks = sse(&["at last"]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({"headersDelayMs": 900})));
+    let m = mount(true);
+    send(&m, "q");
+    let seconds = |m: &Mounted| -> Option<f64> {
+        let text = text_of(&m.root, "waiting")?;
+        let rest = text.strip_prefix("Waiting for the first token… ")?;
+        rest.strip_suffix(" s.")?.parse().ok()
+    };
+    let mut seen = Vec::new();
+    for _ in 0..80 {
+        if let Some(s) = seconds(&m) {
+            if seen.last() != Some(&s) {
+                seen.push(s);
+            }
+        }
+        wait_ms(10).await;
+    }
+    assert!(seen.len() >= 3, "the waiting time ticks: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "and grows: {seen:?}");
+    wait_state(&m, "done").await;
+    assert_eq!(count(&m.root, "waiting"), 0, "gone once the answer arrives");
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("at last")
+    );
+}

@@ -6,7 +6,9 @@ mod messages;
 mod settings_panel;
 mod stats;
 
-use leptos::{ev::KeyboardEvent, prelude::*};
+use std::time::Duration;
+
+use leptos::{ev::KeyboardEvent, leptos_dom::helpers::IntervalHandle, prelude::*};
 
 pub use compare::Compare;
 pub use hook::{use_chat_stream, UseChatStreamReturn};
@@ -146,29 +148,55 @@ fn TurnNotices(
             })
         })
     });
+    // (keep-alive comments so far, when the request was sent) while no token has arrived.
     let waiting = Memo::new(move |_| {
         transcript.with(|t| {
             t.turn
                 .as_ref()
                 .filter(|turn| turn.state == TurnState::Waiting)
-                .map(|turn| turn.comments)
+                .map(|turn| (turn.comments, turn.sent_at))
         })
     });
+    // A clock that ticks only while waiting, so the note can say for how long.
+    let (clock, set_clock) = signal(crate::transport::now());
+    let ticker = StoredValue::new_local(None::<IntervalHandle>);
+    let stop_ticker = move || {
+        if let Some(Some(handle)) = ticker.try_update_value(Option::take) {
+            handle.clear();
+        }
+    };
+    Effect::new(move |_| {
+        let is_waiting = waiting.with(Option::is_some);
+        stop_ticker();
+        if is_waiting {
+            set_clock.set(crate::transport::now());
+            let tick = move || set_clock.set(crate::transport::now());
+            if let Ok(handle) = set_interval_with_handle(tick, Duration::from_millis(100)) {
+                ticker.set_value(Some(handle));
+            }
+        }
+    });
+    on_cleanup(stop_ticker);
     let stopped = Memo::new(move |_| transcript.with(|t| t.state() == TurnState::Stopped));
     view! {
         {move || {
             waiting
                 .get()
-                .map(|comments| {
-                    let note = if comments > 0 {
-                        format!(
-                            "Waiting for the first token… the server is working ({comments} keep-alive comment{}).",
-                            if comments == 1 { "" } else { "s" },
-                        )
-                    } else {
-                        "Waiting for the first token…".to_owned()
+                .map(|(comments, sent_at)| {
+                    let keep_alive = match comments {
+                        0 => String::new(),
+                        1 => " The server is working (1 keep-alive comment).".to_owned(),
+                        n => format!(" The server is working ({n} keep-alive comments)."),
                     };
-                    view! { <p class="cs-notice cs-notice--waiting" role="status">{note}</p> }
+                    let elapsed = move || format!("{:.1}", (clock.get() - sent_at).max(0.0) / 1000.0);
+                    view! {
+                        <p class="cs-notice cs-notice--waiting" role="status" data-testid="waiting">
+                            "Waiting for the first token…"
+                            // The ticking figure is not announced: a live region would read it every tick.
+                            <span aria-hidden="true">" " {elapsed} " s."</span>
+                            {keep_alive}
+                        </p>
+                    }
                 })
         }}
         {move || {
