@@ -175,7 +175,7 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
         let t = now();
         if !is_json && content_type.contains("event-stream") {
             // Asked not to stream, but the server streamed anyway: decode it as a stream.
-            decode_all(body.as_bytes(), on, t);
+            replay_body(body.as_bytes(), on, t);
             return Ok(());
         }
         let completion = parse_completion(&body).map_err(ChatError::Server)?;
@@ -189,22 +189,19 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
     read_stream(&body, post.idle_timeout_secs, on).await
 }
 
-fn decode_all(bytes: &[u8], on: &mut impl FnMut(Update, f64), t: f64) {
-    let mut decoder = SseDecoder::new();
-    let pushed = decoder.push(bytes);
-    while let Some(event) = decoder.next_event() {
-        on(Update::Frame(frame_from_event(&event)), t);
+/// A whole event-stream body at once (the server streamed although it was asked not to).
+fn replay_body(bytes: &[u8], on: &mut impl FnMut(Update, f64), t: f64) {
+    let (events, end) = crate::sse::decode_all(bytes);
+    for event in &events {
+        on(Update::Frame(frame_from_event(event)), t);
     }
-    match pushed {
-        Ok(()) => {
-            let end = decoder.finish();
-            on(
-                Update::End {
-                    cut_mid_event: end.incomplete_event,
-                },
-                t,
-            );
-        }
+    match end {
+        Ok(end) => on(
+            Update::End {
+                cut_mid_event: end.incomplete_event,
+            },
+            t,
+        ),
         Err(e) => on(Update::Failed(e.into()), t),
     }
 }
