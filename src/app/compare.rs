@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 
-use super::hook::{use_chat_stream, UseChatStreamReturn};
+use super::{
+    hook::{use_chat_stream, UseChatStreamReturn},
+    stats::{seconds, turn_figure, Figure},
+};
 use crate::{
     settings::Settings,
     timeline::{layout, Run},
@@ -116,12 +119,9 @@ fn RunCard(
     chat: UseChatStreamReturn,
 ) -> impl IntoView {
     let t = chat.transcript;
-    let mark = move |f: fn(&crate::transcript::TurnTimes) -> Option<f64>| {
-        Memo::new(move |_| t.with(|t| t.turn.as_ref().and_then(|turn| f(&turn.times))))
-    };
-    let first_chunk = mark(|m| m.first_chunk);
-    let first_token = mark(|m| m.first_token);
-    let total = mark(|m| m.total);
+    let first_chunk = turn_figure(t, |turn| turn.times.first_chunk);
+    let first_token = turn_figure(t, |turn| turn.times.first_token);
+    let total = turn_figure(t, |turn| turn.times.total);
     let chunks =
         Memo::new(move |_| t.with(|t| t.turn.as_ref().map_or(0, |turn| turn.chunks.len())));
     let answer = move || {
@@ -139,26 +139,14 @@ fn RunCard(
                 .and_then(|turn| turn.error.as_ref().map(ToString::to_string))
         })
     };
-    let figure = move |label: &'static str, key: &'static str, value: Memo<Option<f64>>| {
-        view! {
-            <div class="cs-stat">
-                <dt>{label}</dt>
-                <dd
-                    data-testid=format!("compare-{id}-{key}-ms")
-                    data-value=move || value.get().map(|v| format!("{v:.1}"))
-                >
-                    {move || value.get().map_or_else(|| "–".to_owned(), |v| format!("{:.2} s", v / 1000.0))}
-                </dd>
-            </div>
-        }
-    };
+    let testid = move |key: &str| format!("compare-{id}-{key}-ms");
     view! {
         <article class="cs-run" data-testid=format!("compare-{id}") data-state=move || chat.state.get().as_str()>
             <h3 class="cs-run__title">{title}</h3>
             <dl class="cs-stats__list">
-                {figure("First chunk", "first-chunk", first_chunk)}
-                {figure("First token", "first-token", first_token)}
-                {figure("Total", "total", total)}
+                <Figure label="First chunk" testid=testid("first-chunk") value=first_chunk format=seconds />
+                <Figure label="First token" testid=testid("first-token") value=first_token format=seconds />
+                <Figure label="Total" testid=testid("total") value=total format=seconds />
                 <div class="cs-stat">
                     <dt>"Chunks"</dt>
                     <dd>{move || chunks.get()}</dd>

@@ -6,8 +6,39 @@ use leptos::prelude::*;
 use crate::transcript::{ChunkMark, RateSource, Transcript, Turn};
 
 /// Seconds with two decimals, as the notebook prints them.
-fn seconds(ms: f64) -> String {
+pub fn seconds(ms: f64) -> String {
     format!("{:.2} s", ms / 1000.0)
+}
+
+/// A figure of the latest turn of `transcript`, `None` while unknown.
+pub fn turn_figure(
+    transcript: RwSignal<Transcript>,
+    read: fn(&Turn) -> Option<f64>,
+) -> Memo<Option<f64>> {
+    Memo::new(move |_| transcript.with(|t| t.turn.as_ref().and_then(read)))
+}
+
+/// One labelled figure: the formatted value, and the raw number in `data-value` for tests.
+#[component]
+pub fn Figure(
+    /// What the figure is.
+    label: &'static str,
+    /// Its `data-testid`.
+    #[prop(into)]
+    testid: String,
+    /// The number (ms, or a count), `None` while unknown.
+    value: Memo<Option<f64>>,
+    /// How the number is shown.
+    format: fn(f64) -> String,
+) -> impl IntoView {
+    view! {
+        <div class="cs-stat">
+            <dt>{label}</dt>
+            <dd data-testid=testid data-value=move || value.get().map(|v| format!("{v:.1}"))>
+                {move || value.get().map_or_else(|| "–".to_owned(), format)}
+            </dd>
+        </div>
+    }
 }
 
 /// First chunk, first token, total, chunk count, tokens per second.
@@ -16,9 +47,7 @@ pub fn TurnStats(
     /// The conversation whose latest turn is reported.
     transcript: RwSignal<Transcript>,
 ) -> impl IntoView {
-    let read = move |f: fn(&Turn) -> Option<f64>| {
-        Memo::new(move |_| transcript.with(|t| t.turn.as_ref().and_then(f)))
-    };
+    let read = move |f| turn_figure(transcript, f);
     let headers = read(|t| t.times.headers);
     let first_chunk = read(|t| t.times.first_chunk);
     let first_token = read(|t| t.times.first_token);
@@ -37,30 +66,17 @@ pub fn TurnStats(
             })
         })
     });
-    let stat = move |label: &'static str,
-                     testid: &'static str,
-                     value: Memo<Option<f64>>,
-                     fmt: fn(f64) -> String| {
-        view! {
-            <div class="cs-stat">
-                <dt>{label}</dt>
-                <dd data-testid=testid data-value=move || value.get().map(|v| format!("{v:.1}"))>
-                    {move || value.get().map_or_else(|| "–".to_owned(), fmt)}
-                </dd>
-            </div>
-        }
-    };
     view! {
         <section class="cs-stats" aria-label="Latency of the latest turn">
             <h2 class="cs-side__title">
                 "Latency" {move || mode.get().map(|m| format!(" ({m})"))}
             </h2>
             <dl class="cs-stats__list">
-                {stat("Headers", "stat-headers-ms", headers, seconds)}
-                {stat("First chunk", "stat-first-chunk-ms", first_chunk, seconds)}
-                {stat("First token", "stat-first-token-ms", first_token, seconds)}
-                {stat("Total", "stat-total-ms", total, seconds)}
-                {stat("Chunks", "stat-chunks", chunks, |n| format!("{n}"))}
+                <Figure label="Headers" testid="stat-headers-ms" value=headers format=seconds />
+                <Figure label="First chunk" testid="stat-first-chunk-ms" value=first_chunk format=seconds />
+                <Figure label="First token" testid="stat-first-token-ms" value=first_token format=seconds />
+                <Figure label="Total" testid="stat-total-ms" value=total format=seconds />
+                <Figure label="Chunks" testid="stat-chunks" value=chunks format=|n| format!("{n}") />
                 <div class="cs-stat">
                     <dt>"Speed"</dt>
                     <dd data-testid="stat-tokens-per-second" data-value=move || rate.get().map(|(v, _)| format!("{v:.1}"))>
