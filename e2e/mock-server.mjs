@@ -161,24 +161,27 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     };
   }
 
-  function chunkObj(meta, delta, finishReason = null) {
+  // The fields every chunk of one completion shares.
+  function chunkEnvelope(meta) {
     return {
       id: meta.id,
       object: 'chat.completion.chunk',
       created: meta.created,
       model: meta.model,
       system_fingerprint: 'fp_mock',
+    };
+  }
+
+  function chunkObj(meta, delta, finishReason = null) {
+    return {
+      ...chunkEnvelope(meta),
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
   }
 
   function usageObj(meta, completionTokens) {
     return {
-      id: meta.id,
-      object: 'chat.completion.chunk',
-      created: meta.created,
-      model: meta.model,
-      system_fingerprint: 'fp_mock',
+      ...chunkEnvelope(meta),
       choices: [],
       usage: {
         prompt_tokens: meta.promptTokens,

@@ -43,13 +43,18 @@ impl Drop for Mounted {
     }
 }
 
-fn mount(stream: bool) -> Mounted {
-    mount_with(Settings {
+/// Settings pointing at the fake fetch.
+fn fake_settings(stream: bool) -> Settings {
+    Settings {
         endpoint: "http://fake.invalid/v1/".into(),
         model: "fake-model".into(),
         stream,
         ..Settings::default()
-    })
+    }
+}
+
+fn mount(stream: bool) -> Mounted {
+    mount_with(fake_settings(stream))
 }
 
 fn mount_with(settings: Settings) -> Mounted {
@@ -388,9 +393,8 @@ async fn a_silent_server_is_ended_by_the_idle_watchdog_keeping_the_text() {
     let chunks = sse(&["before ", "silence"]);
     install_fake_fetch(&spec(chunks, serde_json::json!({"hang": true})));
     let m = mount_with(Settings {
-        endpoint: "http://fake.invalid/v1".into(),
         idle_timeout_secs: 1,
-        ..Settings::default()
+        ..fake_settings(true)
     });
     send(&m, "q");
     wait_state(&m, "error").await;
@@ -412,10 +416,8 @@ async fn the_idle_watchdog_covers_slow_headers_when_streaming_but_never_a_plain_
         serde_json::json!({"contentType": "application/json", "headersDelayMs": 1600}),
     ));
     let m = mount_with(Settings {
-        endpoint: "http://fake.invalid/v1".into(),
-        stream: false,
         idle_timeout_secs: 1,
-        ..Settings::default()
+        ..fake_settings(false)
     });
     send(&m, "q");
     wait_state(&m, "done").await;
@@ -429,9 +431,8 @@ async fn the_idle_watchdog_covers_slow_headers_when_streaming_but_never_a_plain_
         serde_json::json!({"headersDelayMs": 3000}),
     ));
     let m = mount_with(Settings {
-        endpoint: "http://fake.invalid/v1".into(),
         idle_timeout_secs: 1,
-        ..Settings::default()
+        ..fake_settings(true)
     });
     send(&m, "q");
     wait_state(&m, "error").await;
