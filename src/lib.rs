@@ -11,7 +11,10 @@
 //! The first four are plain Rust and tested on the host with `cargo test`.
 
 pub mod error;
+pub mod history;
+pub mod markdown;
 pub mod openai;
+pub mod presets;
 pub mod settings;
 pub mod sse;
 pub mod timeline;

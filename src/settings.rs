@@ -1,10 +1,14 @@
 //! The settings a request is made with, their defaults, and how a page URL prefills them
 //! (`?endpoint=…&model=…&stream=true|false`). The API key is never read from the URL.
 
+use serde::{Deserialize, Serialize};
+
 use crate::transcript::RequestOptions;
 
-/// Everything the settings panel edits.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the settings panel edits. Serialized (with defaults for missing fields) to persist
+/// it; the API key is not part of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Base URL of an OpenAI-compatible API, e.g. `http://127.0.0.1:8081/v1`.
     pub endpoint: String,

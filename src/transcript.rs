@@ -114,6 +114,8 @@ pub struct Message {
     pub refusal: String,
     /// How it ended.
     pub status: MessageStatus,
+    /// For a failed message: the error that ended it, as shown to the user.
+    pub error: Option<String>,
 }
 
 /// The state of the latest turn, as exposed in `data-state`.
@@ -297,6 +299,17 @@ impl Transcript {
     /// An empty conversation.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A conversation restored from saved messages (ids are renumbered), with no turn.
+    pub fn restore(messages: Vec<Message>) -> Self {
+        let mut t = Self::new();
+        for mut m in messages {
+            t.next_id += 1;
+            m.id = t.next_id;
+            t.messages.push(m);
+        }
+        t
     }
 
     /// The state of the latest turn.
@@ -498,7 +511,9 @@ impl Transcript {
         turn.state = state;
         turn.error = error;
         turn.times.total = Some(now - turn.sent_at);
-        self.messages[turn.message].status = match state {
+        let message = &mut self.messages[turn.message];
+        message.error = turn.error.as_ref().map(ToString::to_string);
+        message.status = match state {
             TurnState::Stopped => MessageStatus::Stopped,
             TurnState::Error => MessageStatus::Failed,
             _ => MessageStatus::Complete,

@@ -1,0 +1,1 @@
+//! Incremental, safe markdown (see issue 4). Being written.

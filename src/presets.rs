@@ -1,0 +1,1 @@
+//! Provider presets and the models list (see issue 4). Being written.
