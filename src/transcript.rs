@@ -99,6 +99,106 @@ pub enum MessageStatus {
     Failed,
 }
 
+/// Separates `<think>…</think>` reasoning from answer text in a `content` stream (DeepSeek-R1,
+/// Qwen3 and gpt-oss templates on servers that don't split it out, field guide pain point 12).
+///
+/// The opening tag is recognised only as the first non-blank text of the answer, so an answer
+/// that talks *about* `<think>` tags is left alone. Tags may be split across deltas: a possible
+/// tag prefix is held back until the next delta decides it (or [`ThinkSplit::finish`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThinkSplit {
+    phase: ThinkPhase,
+    held: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum ThinkPhase {
+    /// Nothing but white space seen yet: a `<think>` may still open.
+    #[default]
+    Start,
+    /// Inside `<think>`: text is reasoning until `</think>`.
+    Thinking,
+    /// Just after `</think>`: the line breaks models put there are not part of the answer.
+    AfterThink,
+    /// Answer text; no more tags are looked for.
+    Answer,
+}
+
+impl ThinkSplit {
+    const OPEN: &'static str = "<think>";
+    const CLOSE: &'static str = "</think>";
+
+    /// Splits one content delta into (answer text, reasoning text).
+    pub fn push(&mut self, delta: &str) -> (String, String) {
+        let mut input = std::mem::take(&mut self.held);
+        input.push_str(delta);
+        let (mut answer, mut reasoning) = (String::new(), String::new());
+        let mut rest = input.as_str();
+        loop {
+            match self.phase {
+                ThinkPhase::Start => {
+                    let trimmed = rest.trim_start();
+                    if trimmed.is_empty() {
+                        self.held.push_str(rest);
+                        break;
+                    }
+                    if let Some(after) = trimmed.strip_prefix(Self::OPEN) {
+                        self.phase = ThinkPhase::Thinking;
+                        rest = after;
+                    } else if Self::OPEN.starts_with(trimmed) {
+                        self.held.push_str(rest);
+                        break;
+                    } else {
+                        self.phase = ThinkPhase::Answer;
+                    }
+                }
+                ThinkPhase::Thinking => {
+                    if let Some(i) = rest.find(Self::CLOSE) {
+                        reasoning.push_str(&rest[..i]);
+                        rest = &rest[i + Self::CLOSE.len()..];
+                        self.phase = ThinkPhase::AfterThink;
+                    } else {
+                        let keep = partial_suffix(rest, Self::CLOSE);
+                        reasoning.push_str(&rest[..rest.len() - keep]);
+                        self.held.push_str(&rest[rest.len() - keep..]);
+                        break;
+                    }
+                }
+                ThinkPhase::AfterThink => {
+                    rest = rest.trim_start_matches(['\n', '\r']);
+                    if rest.is_empty() {
+                        break;
+                    }
+                    self.phase = ThinkPhase::Answer;
+                }
+                ThinkPhase::Answer => {
+                    answer.push_str(rest);
+                    break;
+                }
+            }
+        }
+        (answer, reasoning)
+    }
+
+    /// The content ended: text held back as a possible tag is released (as answer text, or as
+    /// reasoning inside an unclosed `<think>`).
+    pub fn finish(&mut self) -> (String, String) {
+        let held = std::mem::take(&mut self.held);
+        match self.phase {
+            ThinkPhase::Thinking => (String::new(), held),
+            _ => (held, String::new()),
+        }
+    }
+}
+
+/// The length of the longest suffix of `text` that is a proper prefix of `tag`.
+fn partial_suffix(text: &str, tag: &str) -> usize {
+    (1..tag.len().min(text.len() + 1))
+        .rev()
+        .find(|&n| text.is_char_boundary(text.len() - n) && tag.starts_with(&text[text.len() - n..]))
+        .unwrap_or(0)
+}
+
 /// One message on screen.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Message {
@@ -229,6 +329,8 @@ pub struct Turn {
     pub server_timings: Option<ServerTimings>,
     /// Index of the assistant message this turn writes into.
     pub message: usize,
+    /// `<think>` tags in the content stream.
+    think: ThinkSplit,
 }
 
 impl Turn {
@@ -336,6 +438,44 @@ impl Transcript {
     pub fn begin(&mut self, prompt: &str, options: &RequestOptions, now: f64) -> ChatRequest {
         debug_assert!(!self.state().is_busy(), "a turn is already running");
         self.push_message(Role::User, prompt);
+        self.start_turn(options, now)
+    }
+
+    /// Answers the last user message again: the last assistant message (complete, stopped or
+    /// failed) is replaced by a new turn. `None` while busy or when there is nothing to redo.
+    pub fn regenerate(&mut self, options: &RequestOptions, now: f64) -> Option<ChatRequest> {
+        if self.state().is_busy() {
+            return None;
+        }
+        if self.messages.last()?.role == Some(Role::Assistant) {
+            self.messages.pop();
+        }
+        (self.messages.last()?.role == Some(Role::User)).then(|| self.start_turn(options, now))
+    }
+
+    /// Replaces the text of the user message at `index`, forgets every message after it, and
+    /// sends the conversation from there. `None` while busy, or when `index` is not a user
+    /// message, or the new text is blank.
+    pub fn edit_and_resend(
+        &mut self,
+        index: usize,
+        text: &str,
+        options: &RequestOptions,
+        now: f64,
+    ) -> Option<ChatRequest> {
+        let is_user = self.messages.get(index)?.role == Some(Role::User);
+        if self.state().is_busy() || !is_user || text.trim().is_empty() {
+            return None;
+        }
+        self.messages.truncate(index);
+        self.turn = None;
+        self.push_message(Role::User, text);
+        Some(self.start_turn(options, now))
+    }
+
+    /// Adds an empty assistant message and a waiting turn; returns the request for everything
+    /// before it.
+    fn start_turn(&mut self, options: &RequestOptions, now: f64) -> ChatRequest {
         let request = self.request(options);
         let message = self.push_message(Role::Assistant, "");
         self.turn = Some(Turn {
@@ -447,9 +587,11 @@ impl Transcript {
             let delta = choice.delta;
             let mut visible = false;
             if let Some(text) = delta.content.as_deref().filter(|s| !s.is_empty()) {
-                message.content.push_str(text);
+                let (answer, thought) = turn.think.push(text);
+                message.content.push_str(&answer);
+                message.reasoning.push_str(&thought);
                 turn.content_chunks += 1;
-                visible = true;
+                visible = !answer.is_empty() || !thought.is_empty();
             }
             if let Some(text) = delta.reasoning_text() {
                 message.reasoning.push_str(text);
@@ -511,7 +653,10 @@ impl Transcript {
         turn.state = state;
         turn.error = error;
         turn.times.total = Some(now - turn.sent_at);
+        let (answer, thought) = turn.think.finish();
         let message = &mut self.messages[turn.message];
+        message.content.push_str(&answer);
+        message.reasoning.push_str(&thought);
         message.error = turn.error.as_ref().map(ToString::to_string);
         message.status = match state {
             TurnState::Stopped => MessageStatus::Stopped,

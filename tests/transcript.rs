@@ -484,3 +484,168 @@ fn timeline_puts_both_runs_on_one_rounded_axis() {
     let l = layout(&[], 100.0);
     assert!(l.span_ms > 0.0 && l.rows.is_empty());
 }
+
+/// Streams `text` as content deltas cut at `cuts` (byte offsets), then ends the stream.
+fn stream_content_in_pieces(text: &str, cuts: &[usize]) -> Transcript {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    let mut last = 0;
+    for &c in cuts.iter().chain([text.len()].iter()) {
+        if c > last && text.is_char_boundary(c) {
+            t.apply(content(&text[last..c]), 1.0);
+            last = c;
+        }
+    }
+    t.apply(
+        frame(r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#),
+        2.0,
+    );
+    t.end_of_stream(false, 3.0);
+    t
+}
+
+#[test]
+fn think_tags_in_content_become_reasoning_at_every_split() {
+    let cases = [
+        // (streamed content, answer, reasoning)
+        ("<think>\nPlan it.\n</think>\n\nThe answer.", "The answer.", "\nPlan it.\n"),
+        ("  <think>a</think>b", "b", "a"),
+        ("No tags here.", "No tags here.", ""),
+        // Only a leading tag opens reasoning: an answer about tags is left alone.
+        ("Use <think> tags like <think>x</think>.", "Use <think> tags like <think>x</think>.", ""),
+        // A prefix of the tag that turns out not to be one is answer text.
+        ("<thin ice", "<thin ice", ""),
+        ("<th", "<th", ""),
+        // An unclosed block stays reasoning, and the answer is empty (the view says so).
+        ("<think>still thinking", "", "still thinking"),
+        ("<think>half a close </thi", "", "half a close </thi"),
+        ("<think>你好 👍</think>答案", "答案", "你好 👍"),
+    ];
+    for (text, want_answer, want_reasoning) in cases {
+        for a in 0..=text.len() {
+            for b in a..=text.len() {
+                let t = stream_content_in_pieces(text, &[a, b]);
+                let m = t.messages.last().unwrap();
+                assert_eq!(m.content.text(), want_answer, "{text:?} cut at {a},{b}");
+                assert_eq!(m.reasoning.text(), want_reasoning, "{text:?} cut at {a},{b}");
+                assert_eq!(t.state(), TurnState::Done);
+            }
+        }
+    }
+}
+
+#[test]
+fn think_text_is_a_first_token_but_a_held_tag_prefix_is_not() {
+    let mut t = Transcript::new();
+    t.begin("q", &options(true), 0.0);
+    t.apply(content("<thi"), 5.0);
+    assert_eq!(t.state(), TurnState::Waiting, "nothing visible yet");
+    t.apply(content("nk>hmm"), 7.0);
+    assert_eq!(t.state(), TurnState::Streaming);
+    assert_eq!(t.turn.as_ref().unwrap().times.first_token, Some(7.0));
+}
+
+fn finished_turn(t: &mut Transcript, prompt: &str, reply: &str, at: f64) {
+    t.begin(prompt, &options(true), at);
+    t.apply(content(reply), at + 1.0);
+    t.apply(Frame::Done, at + 2.0);
+}
+
+fn roles_and_texts(req: &chat_stream::openai::ChatRequest) -> Vec<(Role, String)> {
+    req.messages
+        .iter()
+        .map(|m| (m.role, m.content.clone()))
+        .collect()
+}
+
+#[test]
+fn regenerate_replaces_the_last_answer_whatever_ended_it() {
+    let mut t = Transcript::new();
+    finished_turn(&mut t, "one", "first", 0.0);
+    finished_turn(&mut t, "two", "second", 10.0);
+    let old_id = t.messages.last().unwrap().id;
+    let req = t.regenerate(&options(true), 20.0).expect("a request");
+    assert_eq!(
+        roles_and_texts(&req),
+        [
+            (Role::System, "Be brief.".to_owned()),
+            (Role::User, "one".to_owned()),
+            (Role::Assistant, "first".to_owned()),
+            (Role::User, "two".to_owned()),
+        ]
+    );
+    assert_eq!(t.messages.len(), 4, "the old answer was replaced, not kept");
+    assert_ne!(t.messages.last().unwrap().id, old_id);
+    assert_eq!(t.state(), TurnState::Waiting);
+    assert!(
+        t.regenerate(&options(true), 21.0).is_none(),
+        "busy: no second request"
+    );
+
+    // Stopped, then regenerated.
+    t.apply(content("partial"), 22.0);
+    t.stop(23.0);
+    assert_eq!(t.messages.last().unwrap().status, MessageStatus::Stopped);
+    let req = t.regenerate(&options(true), 30.0).unwrap();
+    assert_eq!(req.messages.last().unwrap().content, "two");
+    assert_eq!(t.messages.len(), 4);
+
+    // Failed with no text, then regenerated.
+    t.fail(ChatError::Network("down".into()), 31.0);
+    assert_eq!(
+        t.messages.last().unwrap().error.as_deref(),
+        Some("down"),
+        "the error stays with the message"
+    );
+    assert!(t.regenerate(&options(true), 32.0).is_some());
+    assert_eq!(t.messages.len(), 4);
+}
+
+#[test]
+fn regenerate_needs_a_user_message_to_answer() {
+    let mut t = Transcript::new();
+    assert!(t.regenerate(&options(true), 0.0).is_none());
+    assert!(t.messages.is_empty());
+}
+
+#[test]
+fn edit_and_resend_forgets_everything_after_the_edited_message() {
+    let mut t = Transcript::new();
+    finished_turn(&mut t, "one", "first", 0.0);
+    finished_turn(&mut t, "two", "second", 10.0);
+    let req = t
+        .edit_and_resend(0, "uno", &options(true), 20.0)
+        .expect("a request");
+    assert_eq!(
+        roles_and_texts(&req),
+        [
+            (Role::System, "Be brief.".to_owned()),
+            (Role::User, "uno".to_owned())
+        ]
+    );
+    assert_eq!(t.messages.len(), 2);
+    assert_eq!(t.messages[0].content.text(), "uno");
+    assert_eq!(t.state(), TurnState::Waiting);
+    // Not while busy, not on an assistant message, not with blank text.
+    assert!(t.edit_and_resend(0, "x", &options(true), 21.0).is_none());
+    t.apply(Frame::Done, 22.0);
+    assert!(t.edit_and_resend(1, "x", &options(true), 23.0).is_none());
+    assert!(t.edit_and_resend(0, "  ", &options(true), 23.0).is_none());
+    assert!(t.edit_and_resend(9, "x", &options(true), 23.0).is_none());
+    assert_eq!(t.messages[0].content.text(), "uno");
+}
+
+#[test]
+fn restore_renumbers_ids_and_has_no_turn() {
+    let mut t = Transcript::new();
+    finished_turn(&mut t, "one", "first", 0.0);
+    let restored = Transcript::restore(t.messages.clone());
+    assert_eq!(restored.state(), TurnState::Idle);
+    assert_eq!(restored.messages.len(), 2);
+    let mut next = restored.clone();
+    next.begin("two", &options(true), 5.0);
+    let ids: Vec<u64> = next.messages.iter().map(|m| m.id).collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique, "ids stay unique after a restore");
+}
