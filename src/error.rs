@@ -7,10 +7,12 @@ use crate::{openai::ApiError, sse::SseError};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ChatError {
     /// The server answered with a non-2xx status.
-    #[error("HTTP {status}: {api}")]
+    #[error("HTTP {status}: {api}{}", retry_hint(*status, *retry_after_secs))]
     Http {
         /// HTTP status code.
         status: u16,
+        /// `Retry-After` in seconds, when the server sent it (and CORS lets the page read it).
+        retry_after_secs: Option<u64>,
         /// The error envelope, or an excerpt of the body.
         api: ApiError,
         /// The start of the raw body (plain text; never rendered as HTML).
@@ -45,6 +47,20 @@ pub enum ChatError {
     /// The request could not even be built (bad endpoint URL, ...).
     #[error("{0}")]
     Setup(String),
+}
+
+/// What to tell the user about retrying a rate-limited or unavailable request.
+fn retry_hint(status: u16, retry_after_secs: Option<u64>) -> String {
+    match (status, retry_after_secs) {
+        (429 | 503, Some(secs)) => format!(". Retry after {secs} s"),
+        (429, None) => ". Wait a little before you retry".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Reads a `Retry-After` value in seconds; the HTTP-date form is not converted.
+pub fn parse_retry_after(value: &str) -> Option<u64> {
+    value.trim().parse().ok()
 }
 
 impl ChatError {

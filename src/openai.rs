@@ -401,33 +401,73 @@ pub fn error_from_http(status: u16, body: &str) -> ApiError {
             };
         }
     }
+    // The caller shows the status already: say what it means, or what the body says.
     let text = excerpt(&strip_markup(body), 200);
     ApiError {
         message: if text.is_empty() {
-            format!("HTTP {status}")
+            reason_phrase(status).to_owned()
         } else {
-            format!("HTTP {status}: {text}")
+            text
         },
         kind: None,
-        code,
+        code: None,
     }
 }
 
-/// Removes `<...>` tags and collapses white space, for a readable excerpt of an HTML error page.
+/// The standard reason phrase of an HTTP status ("Service Unavailable").
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "the server gave no reason",
+    }
+}
+
+/// Removes `<...>` tags (and the contents of `<script>` and `<style>`) and collapses white
+/// space, for a readable excerpt of an HTML error page.
 pub fn strip_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(4096));
-    let mut in_tag = false;
-    for c in text.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if in_tag => {}
-            _ => out.push(c),
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push(' ');
+        let tag = &rest[open + 1..];
+        let Some(close) = tag.find('>') else {
+            rest = "";
+            break;
+        };
+        let name: String = tag[..close]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        rest = &tag[close + 1..];
+        if name == "script" || name == "style" {
+            // Skip to the matching end tag (ASCII case-insensitively).
+            let end = format!("</{name}");
+            let lower = rest.to_ascii_lowercase();
+            rest = match lower.find(&end) {
+                Some(i) => rest[i..].find('>').map_or("", |j| &rest[i + j + 1..]),
+                None => "",
+            };
         }
     }
+    out.push_str(rest);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -83,3 +83,31 @@ fn trim(v: f64) -> String {
     let s = format!("{v:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
+
+/// The points of a sparkline of chunk arrivals: chunks received so far (y, up) against time (x),
+/// on a `width` × `height` view box, one point per x column at most, so its cost does not grow
+/// with the number of chunks drawn. `marks` are arrival times in ascending order (ms); the line
+/// runs to `end` (ms) when the turn is over, else to the last mark. A flat stretch is a stall;
+/// the slope is the rate.
+pub fn sparkline(marks: &[f64], end: Option<f64>, width: f64, height: f64) -> Vec<(f64, f64)> {
+    let Some(&last) = marks.last() else {
+        return Vec::new();
+    };
+    let span = end.unwrap_or(last).max(last).max(1.0);
+    let n = marks.len() as f64;
+    let columns = width.max(1.0).floor() as usize;
+    let mut points = vec![(0.0, height)];
+    let mut i = 0;
+    for column in 1..=columns {
+        let x = column as f64 * width / columns as f64;
+        let t = x / width * span;
+        let before = i;
+        while i < marks.len() && marks[i] <= t {
+            i += 1;
+        }
+        if i != before || column == columns {
+            points.push((x, height - height * i as f64 / n));
+        }
+    }
+    points
+}

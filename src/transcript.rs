@@ -7,6 +7,7 @@
 
 use crate::{
     error::ChatError,
+    markdown::MdText,
     openai::{
         ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Frame, Role, ServerTimings,
         StreamOptions, Usage,
@@ -34,23 +35,28 @@ impl BlockText {
             return;
         }
         self.len += s.len();
-        match self.blocks.last_mut() {
-            Some(tail) => tail.push_str(s),
-            None => self.blocks.push(s.to_owned()),
-        }
-        while let Some(tail) = self.blocks.last_mut() {
-            if tail.len() < Self::TARGET {
-                break;
+        let mut tail = self.blocks.pop().unwrap_or_default();
+        tail.push_str(s);
+        // Close blocks from the front of the tail. Breaks are looked for only near the front,
+        // so one huge delta still becomes blocks of about TARGET bytes (a giant text node lays
+        // out very slowly), in one pass.
+        let mut start = 0;
+        while tail.len() - start >= Self::TARGET {
+            let rest = &tail[start..];
+            let mut end = rest.len().min(2 * Self::TARGET);
+            while !rest.is_char_boundary(end) {
+                end -= 1;
             }
-            let cut = tail
+            let window = &rest[..end];
+            let cut = window
                 .rfind('\n')
-                .or_else(|| tail.rfind(' '))
+                .or_else(|| window.rfind(' '))
                 .map(|i| i + 1)
-                .filter(|&i| i < tail.len())
+                .filter(|&i| i < rest.len())
                 .or_else(|| {
-                    (tail.len() > Self::HARD_MAX).then(|| {
+                    (rest.len() > Self::HARD_MAX).then(|| {
                         let mut i = Self::TARGET;
-                        while !tail.is_char_boundary(i) {
+                        while !rest.is_char_boundary(i) {
                             i += 1;
                         }
                         i
@@ -58,12 +64,16 @@ impl BlockText {
                 });
             match cut {
                 Some(i) if i > 0 => {
-                    let rest = tail.split_off(i);
-                    self.blocks.push(rest);
+                    self.blocks.push(rest[..i].to_owned());
+                    start += i;
                 }
                 _ => break,
             }
         }
+        if start > 0 {
+            tail.drain(..start);
+        }
+        self.blocks.push(tail);
     }
 
     /// Finished blocks followed by the live tail (the last element).
@@ -195,7 +205,9 @@ impl ThinkSplit {
 fn partial_suffix(text: &str, tag: &str) -> usize {
     (1..tag.len().min(text.len() + 1))
         .rev()
-        .find(|&n| text.is_char_boundary(text.len() - n) && tag.starts_with(&text[text.len() - n..]))
+        .find(|&n| {
+            text.is_char_boundary(text.len() - n) && tag.starts_with(&text[text.len() - n..])
+        })
         .unwrap_or(0)
 }
 
@@ -206,8 +218,8 @@ pub struct Message {
     pub id: u64,
     /// Who wrote it.
     pub role: Option<Role>,
-    /// Answer or prompt text.
-    pub content: BlockText,
+    /// Answer or prompt text, segmented for incremental markdown rendering.
+    pub content: MdText,
     /// Reasoning text, kept apart from the answer.
     pub reasoning: BlockText,
     /// A refusal instead of an answer.
@@ -420,7 +432,7 @@ impl Transcript {
     }
 
     fn push_message(&mut self, role: Role, text: &str) -> usize {
-        let mut content = BlockText::default();
+        let mut content = MdText::default();
         content.push_str(text);
         self.next_id += 1;
         self.messages.push(Message {

@@ -116,18 +116,68 @@ pub async fn post_chat(post: ChatPost<'_>, mut on: impl FnMut(Update, f64)) {
     }
 }
 
-async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<(), ChatError> {
+/// Request headers: `Authorization: Bearer …` when a key is given, and `Content-Type` for a
+/// JSON body. Only these two: every server's CORS set-up allows them.
+fn request_headers(api_key: Option<&str>, json_body: bool) -> Result<Headers, ChatError> {
     let headers = Headers::new().map_err(|e| ChatError::Setup(js_message(&e)))?;
-    // Only `Content-Type` and `Authorization`: every server's CORS set-up allows those two.
     let set = |k: &str, v: &str| {
         headers
             .set(k, v)
             .map_err(|e| ChatError::Setup(js_message(&e)))
     };
-    set("Content-Type", "application/json")?;
-    if let Some(key) = post.api_key.filter(|k| !k.trim().is_empty()) {
+    if json_body {
+        set("Content-Type", "application/json")?;
+    }
+    if let Some(key) = api_key.filter(|k| !k.trim().is_empty()) {
         set("Authorization", &format!("Bearer {}", key.trim()))?;
     }
+    Ok(headers)
+}
+
+/// The error for a non-2xx response, with its status and (the start of) its body.
+async fn http_error(response: &Response) -> ChatError {
+    let status = response.status();
+    let retry_after_secs = response
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| crate::error::parse_retry_after(&v));
+    let body = read_text(response).await.unwrap_or_default();
+    ChatError::Http {
+        status,
+        retry_after_secs,
+        api: error_from_http(status, &body),
+        body: excerpt(&body, 2000),
+    }
+}
+
+/// `GET url` (the models list) with the key as a bearer token; the body on a 2xx status.
+pub async fn get_text(
+    url: &str,
+    api_key: Option<&str>,
+    signal: &AbortSignal,
+) -> Result<String, ChatError> {
+    let headers = request_headers(api_key, false)?;
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    init.set_signal(Some(signal));
+    let request = Request::new_with_str_and_init(url, &init)
+        .map_err(|e| ChatError::Setup(format!("invalid URL {url}: {}", js_message(&e))))?;
+    let window = web_sys::window().ok_or_else(|| ChatError::Setup("no window".into()))?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|e| ChatError::unreachable(url, &js_message(&e)))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(http_error(&response).await);
+    }
+    read_text(&response).await
+}
+
+async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<(), ChatError> {
+    let headers = request_headers(post.api_key, true)?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
@@ -149,14 +199,8 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
         .map_err(|e| ChatError::unreachable(post.url, &js_message(&e)))?
         .unchecked_into();
 
-    let status = response.status();
     if !response.ok() {
-        let body = read_text(&response).await.unwrap_or_default();
-        return Err(ChatError::Http {
-            status,
-            api: error_from_http(status, &body),
-            body: excerpt(&body, 2000),
-        });
+        return Err(http_error(&response).await);
     }
     on(Update::Headers, now());
 

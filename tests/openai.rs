@@ -173,10 +173,11 @@ fn http_error_bodies() {
     );
     assert_eq!(e.message, "Incorrect API key provided.");
     assert_eq!(e.code.as_deref(), Some("invalid_api_key"));
-    let e = error_from_http(429, "");
-    assert_eq!(e.message, "HTTP 429");
-    let e = error_from_http(502, "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><script>alert(1)</script></body></html>");
-    assert_eq!(e.message, "HTTP 502: 502 Bad Gateway Bad Gateway alert(1)");
+    // The status is shown by the caller: an empty body gives its meaning, once.
+    let e = error_from_http(503, "");
+    assert_eq!((e.message.as_str(), e.code), ("Service Unavailable", None));
+    let e = error_from_http(502, "<html><head><title>502 Bad Gateway</title><STYLE>body { color: red }</STYLE></head><body><h1>Bad Gateway</h1><script>alert(1)</script></body></html>");
+    assert_eq!(e.message, "502 Bad Gateway Bad Gateway");
     assert!(!e.message.contains('<'));
     let e = error_from_http(422, r#"{"detail":"model not found"}"#);
     assert_eq!(e.message, "model not found");
@@ -259,4 +260,33 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn rate_limits_say_when_to_retry() {
+    use chat_stream::{error::parse_retry_after, ChatError};
+    let http = |status, retry_after_secs| ChatError::Http {
+        status,
+        retry_after_secs,
+        api: error_from_http(status, ""),
+        body: String::new(),
+    };
+    assert_eq!(
+        http(429, Some(7)).to_string(),
+        "HTTP 429: Too Many Requests. Retry after 7 s"
+    );
+    assert_eq!(
+        http(429, None).to_string(),
+        "HTTP 429: Too Many Requests. Wait a little before you retry"
+    );
+    assert_eq!(
+        http(503, Some(30)).to_string(),
+        "HTTP 503: Service Unavailable. Retry after 30 s"
+    );
+    assert_eq!(
+        http(500, None).to_string(),
+        "HTTP 500: Internal Server Error"
+    );
+    assert_eq!(parse_retry_after(" 7 "), Some(7));
+    assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), None);
 }

@@ -169,6 +169,7 @@ fn http_and_network_failures_keep_the_user_message() {
     t.fail(
         ChatError::Http {
             status: 401,
+            retry_after_secs: None,
             api: ApiError {
                 message: "Incorrect API key provided.".into(),
                 ..ApiError::default()
@@ -325,6 +326,16 @@ fn block_text_splits_stably_and_concatenates_exactly() {
         .blocks()
         .iter()
         .all(|x| x.len() <= BlockText::HARD_MAX + 4));
+    // One huge delta (2 MiB of words and CJK) still becomes small blocks.
+    let huge = "word 你好 ".repeat(2 * 1024 * 1024 / 12);
+    let mut b = BlockText::default();
+    b.push_str(&huge);
+    assert_eq!(b.text(), huge);
+    assert!(
+        b.blocks().iter().all(|x| x.len() <= BlockText::HARD_MAX),
+        "largest block {}",
+        b.blocks().iter().map(String::len).max().unwrap()
+    );
 }
 
 #[test]
@@ -508,11 +519,19 @@ fn stream_content_in_pieces(text: &str, cuts: &[usize]) -> Transcript {
 fn think_tags_in_content_become_reasoning_at_every_split() {
     let cases = [
         // (streamed content, answer, reasoning)
-        ("<think>\nPlan it.\n</think>\n\nThe answer.", "The answer.", "\nPlan it.\n"),
+        (
+            "<think>\nPlan it.\n</think>\n\nThe answer.",
+            "The answer.",
+            "\nPlan it.\n",
+        ),
         ("  <think>a</think>b", "b", "a"),
         ("No tags here.", "No tags here.", ""),
         // Only a leading tag opens reasoning: an answer about tags is left alone.
-        ("Use <think> tags like <think>x</think>.", "Use <think> tags like <think>x</think>.", ""),
+        (
+            "Use <think> tags like <think>x</think>.",
+            "Use <think> tags like <think>x</think>.",
+            "",
+        ),
         // A prefix of the tag that turns out not to be one is answer text.
         ("<thin ice", "<thin ice", ""),
         ("<th", "<th", ""),
@@ -527,7 +546,11 @@ fn think_tags_in_content_become_reasoning_at_every_split() {
                 let t = stream_content_in_pieces(text, &[a, b]);
                 let m = t.messages.last().unwrap();
                 assert_eq!(m.content.text(), want_answer, "{text:?} cut at {a},{b}");
-                assert_eq!(m.reasoning.text(), want_reasoning, "{text:?} cut at {a},{b}");
+                assert_eq!(
+                    m.reasoning.text(),
+                    want_reasoning,
+                    "{text:?} cut at {a},{b}"
+                );
                 assert_eq!(t.state(), TurnState::Done);
             }
         }
@@ -648,4 +671,25 @@ fn restore_renumbers_ids_and_has_no_turn() {
     let mut unique = ids.clone();
     unique.dedup();
     assert_eq!(ids, unique, "ids stay unique after a restore");
+}
+
+#[test]
+fn sparkline_climbs_with_each_chunk_and_stays_small() {
+    use chat_stream::timeline::sparkline;
+    assert!(sparkline(&[], None, 100.0, 20.0).is_empty());
+    let p = sparkline(&[10.0, 20.0], Some(40.0), 4.0, 20.0);
+    // Columns end at 10, 20, 30, 40 ms: one chunk by 10, both by 20, flat to the end.
+    assert_eq!(p, [(0.0, 20.0), (1.0, 10.0), (2.0, 0.0), (4.0, 0.0)]);
+    let marks: Vec<f64> = (0..20_000).map(|i| i as f64 * 0.5).collect();
+    let p = sparkline(&marks, None, 120.0, 24.0);
+    assert!(
+        p.len() <= 121,
+        "at most one point per column, got {}",
+        p.len()
+    );
+    assert_eq!(p.last(), Some(&(120.0, 0.0)), "all chunks by the end");
+    assert!(
+        p.windows(2).all(|w| w[1].0 > w[0].0 && w[1].1 <= w[0].1),
+        "x increases, y never drops"
+    );
 }

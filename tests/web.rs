@@ -473,3 +473,159 @@ async fn a_silent_server_shows_how_long_it_has_been_waiting() {
         Some("at last")
     );
 }
+
+fn bodies() -> Vec<serde_json::Value> {
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    log.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(r["body"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+fn contents(body: &serde_json::Value) -> Vec<(String, String)> {
+    body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap().to_owned(),
+                m["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pair(role: &str, text: &str) -> (String, String) {
+    (role.to_owned(), text.to_owned())
+}
+
+#[wasm_bindgen_test]
+async fn regenerate_and_edit_resend_the_right_conversation() {
+    let mut chunks = sse(&["answer"]);
+    chunks.extend(finish_and_done());
+    let answer = spec(chunks, serde_json::json!({}));
+    install_fake_fetch(&answer);
+    let m = mount(true);
+    send(&m, "one");
+    wait_state(&m, "done").await;
+    install_fake_fetch(&answer);
+    send(&m, "two");
+    wait_state(&m, "done").await;
+    assert_eq!(count(&m.root, "message-assistant"), 2);
+
+    // Regenerate: the same conversation minus the last answer, which is replaced.
+    install_fake_fetch(&answer);
+    click(&m.root, "regenerate");
+    wait_state(&m, "done").await;
+    let sent = bodies();
+    assert_eq!(sent.len(), 1, "exactly one request");
+    assert_eq!(
+        contents(&sent[0]),
+        [
+            pair("user", "one"),
+            pair("assistant", "answer"),
+            pair("user", "two")
+        ]
+    );
+    assert_eq!(count(&m.root, "message-assistant"), 2);
+    assert_eq!(count(&m.root, "regenerate"), 1, "only on the last answer");
+
+    // Edit the first message: everything after it goes, the conversation restarts from it.
+    install_fake_fetch(&answer);
+    click(&m.root, "edit");
+    for _ in 0..100 {
+        if count(&m.root, "edit-input") == 1 {
+            break;
+        }
+        wait_ms(10).await;
+    }
+    type_into(&m.root, "edit-input", "uno");
+    click(&m.root, "edit-save");
+    wait_state(&m, "done").await;
+    assert_eq!(contents(&bodies()[0]), [pair("user", "uno")]);
+    assert_eq!(count(&m.root, "message-user"), 1);
+    assert_eq!(text_of(&m.root, "message-user").as_deref(), Some("uno"));
+    assert_eq!(count(&m.root, "message-assistant"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn stop_then_regenerate_replaces_the_partial_answer() {
+    install_fake_fetch(&spec(
+        sse(&["partial "]),
+        serde_json::json!({"hang": true, "delayMs": 10}),
+    ));
+    let m = mount(true);
+    send(&m, "q");
+    wait_state(&m, "streaming").await;
+    click(&m.root, "stop");
+    wait_state(&m, "stopped").await;
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("partial")
+    );
+    let mut chunks = sse(&["complete answer"]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({})));
+    click(&m.root, "regenerate");
+    wait_state(&m, "done").await;
+    assert_eq!(contents(&bodies()[0]), [pair("user", "q")]);
+    assert_eq!(count(&m.root, "message-assistant"), 1);
+    assert_eq!(
+        text_of(&m.root, "message-assistant").as_deref(),
+        Some("complete answer")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn markdown_answers_render_safe_elements_incrementally() {
+    let answer = "# Title\n\nSome **bold** and a [link](https://example.com) and [bad](javascript:alert(1)).\n\n```rust\nfn main() {}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+    // Cut the answer into 3-byte deltas: segments freeze while it streams.
+    let pieces: Vec<String> = answer
+        .as_bytes()
+        .chunks(3)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+    let mut chunks = sse(&refs);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({"delayMs": 1})));
+    let m = mount(true);
+    send(&m, "q");
+    wait_state(&m, "done").await;
+    for (tag, n) in [
+        ("h3", 1),
+        ("strong", 1),
+        ("a", 1),
+        ("pre", 1),
+        ("table", 1),
+        ("td", 2),
+    ] {
+        assert_eq!(count_tags(&m.root, "message-assistant", tag), n, "{tag}");
+    }
+    assert_eq!(
+        attr_of(&m.root, "code-block", "data-lang").as_deref(),
+        Some("rust")
+    );
+    let text = text_of(&m.root, "message-assistant").unwrap();
+    assert!(
+        text.contains("bad"),
+        "an unsafe link keeps its label: {text}"
+    );
+    let link = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .query_selector("[data-testid=message-assistant] a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://example.com")
+    );
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+}

@@ -7,8 +7,10 @@ use leptos::{prelude::*, task::spawn_local};
 use web_sys::AbortController;
 
 use crate::{
+    error::ChatError,
+    openai::ChatRequest,
     settings::Settings,
-    transcript::{Transcript, TurnState},
+    transcript::{RequestOptions, Transcript, TurnState},
     transport::{now, post_chat, ChatPost, Update as Net},
 };
 
@@ -51,25 +53,57 @@ impl UseChatStreamReturn {
     /// Sends `prompt` as the next user message, with the whole conversation. Ignored while a
     /// turn is running or when the prompt is blank.
     pub fn send(&self, prompt: String) {
-        if prompt.trim().is_empty() || self.state.get_untracked().is_busy() {
+        if prompt.trim().is_empty() {
+            return;
+        }
+        self.start(move |t, options, at| Some(t.begin(&prompt, options, at)));
+    }
+
+    /// Answers the last user message again, replacing the last answer (complete, stopped or
+    /// failed). Ignored while a turn is running.
+    pub fn regenerate(&self) {
+        self.start(|t, options, at| t.regenerate(options, at));
+    }
+
+    /// Replaces the user message at `index` with `text`, forgets what came after it, and sends
+    /// the conversation from there. Ignored while a turn is running.
+    pub fn edit(&self, index: usize, text: String) {
+        self.start(move |t, options, at| t.edit_and_resend(index, &text, options, at));
+    }
+
+    /// Replaces the conversation (e.g. one reopened from history), stopping any running turn.
+    pub fn load(&self, transcript: Transcript) {
+        self.stop();
+        self.transcript.set(transcript);
+    }
+
+    /// Starts a turn with `begin` (which returns the request, or `None` to do nothing) and
+    /// streams the answer into the transcript.
+    fn start(
+        &self,
+        begin: impl FnOnce(&mut Transcript, &RequestOptions, f64) -> Option<ChatRequest>,
+    ) {
+        if self.state.get_untracked().is_busy() {
             return;
         }
         let settings = self.settings.get_untracked();
         let key = self.api_key.get_untracked();
+        let transcript = self.transcript;
+        let sent_at = now();
+        let Some(Some(request)) =
+            transcript.try_update(|t| begin(t, &settings.request_options(), sent_at))
+        else {
+            return;
+        };
         let Ok(controller) = AbortController::new() else {
+            transcript
+                .update(|t| t.fail(ChatError::Setup("AbortController is missing".into()), now()));
             return;
         };
         let signal = controller.signal();
         if let Some(Some(old)) = self.abort.try_update_value(|a| a.replace(controller)) {
             old.abort();
         }
-        let transcript = self.transcript;
-        let sent_at = now();
-        let Some(request) =
-            transcript.try_update(|t| t.begin(&prompt, &settings.request_options(), sent_at))
-        else {
-            return;
-        };
         let body = serde_json::to_string(&request).unwrap_or_default();
         let abort = self.abort;
         spawn_local(async move {

@@ -1,20 +1,25 @@
 //! The conversation view. Assistant text is rendered as blocks: finished blocks are written to the
 //! DOM once, only the last block is rewritten while tokens arrive, so the cost of a token does not
-//! grow with the answer and layout stays local. All text is rendered as text, never as HTML.
+//! grow with the answer and layout stays local. Model text is never parsed as HTML.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
+use super::{
+    clipboard::CopyButton, hook::UseChatStreamReturn, markdown::MarkdownView,
+    scroll::use_follow_bottom,
+};
 use crate::{
     openai::Role,
     transcript::{BlockText, Message, MessageStatus, Transcript},
 };
 
-/// Every message of the conversation.
+/// Every message of the conversation, following the bottom while the reader is there.
 #[component]
 pub fn MessageList(
-    /// The conversation to show.
-    transcript: RwSignal<Transcript>,
+    /// The chat whose conversation is shown.
+    chat: UseChatStreamReturn,
 ) -> impl IntoView {
+    let transcript = chat.transcript;
     let ids = Memo::new(move |_| {
         transcript.with(|t| {
             t.messages
@@ -25,48 +30,77 @@ pub fn MessageList(
         })
     });
     let busy = Memo::new(move |_| transcript.with(|t| t.state().is_busy()));
+    let scroller = NodeRef::<html::Div>::new();
+    let follow = use_follow_bottom(scroller, move || transcript.track());
+    let following = follow.following;
+    // A new turn is the reader's own action: show it.
+    Effect::new(move |was_busy: Option<bool>| {
+        let now_busy = busy.get();
+        if now_busy && was_busy == Some(false) {
+            follow.jump();
+        }
+        now_busy
+    });
     view! {
-        <section
-            class="cs-messages"
-            aria-label="Conversation"
-            aria-live="polite"
-            aria-busy=move || busy.get().to_string()
-        >
-            <Show when=move || ids.with(Vec::is_empty)>
-                <p class="cs-empty">"Type a prompt below and press Enter to watch the answer stream in."</p>
+        <div class="cs-messages-wrap">
+            <div
+                class="cs-messages"
+                node_ref=scroller
+                data-testid="messages"
+                data-following=move || following.get().to_string()
+                role="log"
+                aria-label="Conversation"
+                aria-live="polite"
+                aria-relevant="additions"
+                aria-busy=move || busy.get().to_string()
+                tabindex="0"
+                on:scroll=move |_| follow.on_scroll()
+            >
+                <Show when=move || ids.with(Vec::is_empty)>
+                    <p class="cs-empty" data-testid="empty">
+                        "Type a prompt below and press Enter to watch the answer stream in."
+                    </p>
+                </Show>
+                <For
+                    each=move || ids.get()
+                    key=|(_, id)| *id
+                    children=move |(index, _)| view! { <MessageView chat=chat index=index /> }
+                />
+            </div>
+            <Show when=move || !following.get() && !ids.with(Vec::is_empty)>
+                <button
+                    type="button"
+                    class="cs-button cs-jump"
+                    data-testid="jump-latest"
+                    on:click=move |_| follow.jump()
+                >
+                    "↓ Jump to latest"
+                </button>
             </Show>
-            <For
-                each=move || ids.get()
-                key=|(_, id)| *id
-                children=move |(index, _)| view! { <MessageView transcript=transcript index=index /> }
-            />
-        </section>
+        </div>
     }
 }
 
-/// One message.
+/// One message with its actions: copy; edit (user); regenerate (the last answer).
 #[component]
 pub fn MessageView(
-    /// The conversation the message belongs to.
-    transcript: RwSignal<Transcript>,
-    /// Its position in `transcript.messages`.
+    /// The chat the message belongs to.
+    chat: UseChatStreamReturn,
+    /// Its position in the transcript's messages.
     index: usize,
 ) -> impl IntoView {
-    let role = transcript.with_untracked(|t| t.messages.get(index).and_then(|m| m.role));
-    if role != Some(Role::Assistant) {
-        let text = transcript.with_untracked(|t| {
-            t.messages
-                .get(index)
-                .map(|m| m.content.text())
+    let transcript = chat.transcript;
+    let read = move |f: fn(&Message) -> String| {
+        move || {
+            transcript
+                .with_untracked(|t| t.messages.get(index).map(f))
                 .unwrap_or_default()
-        });
-        return view! {
-            <article class="cs-msg cs-msg--user">
-                <div class="cs-msg__author">"You"</div>
-                <div class="cs-msg__text" data-testid="message-user">{text}</div>
-            </article>
         }
-        .into_any();
+    };
+    let role = transcript.with_untracked(|t| t.messages.get(index).and_then(|m| m.role));
+    let busy = chat.state;
+    if role != Some(Role::Assistant) {
+        return user_message(chat, index, read(|m| m.content.text())).into_any();
     }
     let status = Memo::new(move |_| {
         transcript.with(|t| {
@@ -75,12 +109,21 @@ pub fn MessageView(
                 .map_or(MessageStatus::Complete, |m| m.status)
         })
     });
+    let is_live = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.state().is_busy() && t.turn.as_ref().is_some_and(|turn| turn.message == index)
+        })
+    });
+    let is_last = Memo::new(move |_| transcript.with(|t| t.messages.len() == index + 1));
     let has_reasoning = Memo::new(move |_| {
         transcript.with(|t| {
             t.messages
                 .get(index)
                 .is_some_and(|m| !m.reasoning.is_empty())
         })
+    });
+    let answer_empty = Memo::new(move |_| {
+        transcript.with(|t| t.messages.get(index).is_none_or(|m| m.content.is_empty()))
     });
     let refusal = Memo::new(move |_| {
         transcript.with(|t| {
@@ -90,29 +133,75 @@ pub fn MessageView(
                 .unwrap_or_default()
         })
     });
+    let error = Memo::new(move |_| {
+        transcript.with(|t| t.messages.get(index).and_then(|m| m.error.clone()))
+    });
     let class = move || match status.get() {
         MessageStatus::Complete => "cs-msg cs-msg--assistant",
         MessageStatus::Stopped => "cs-msg cs-msg--assistant cs-msg--stopped",
         MessageStatus::Failed => "cs-msg cs-msg--assistant cs-msg--failed",
     };
+    let status_attr = move || match status.get() {
+        MessageStatus::Complete if is_live.get() => "live",
+        MessageStatus::Complete => "complete",
+        MessageStatus::Stopped => "stopped",
+        MessageStatus::Failed => "failed",
+    };
     view! {
-        <article class=class>
+        <article class=class data-status=status_attr aria-label="Assistant message">
             <div class="cs-msg__author">"Assistant"</div>
             <Show when=move || has_reasoning.get()>
-                <details class="cs-msg__reasoning">
-                    <summary>"Thinking"</summary>
-                    <div class="cs-msg__text">
+                <details class="cs-msg__reasoning" data-testid="thinking">
+                    <summary>
+                        {move || if is_live.get() && answer_empty.get() { "Thinking…" } else { "Thinking" }}
+                    </summary>
+                    <div class="cs-msg__text cs-msg__text--plain" data-testid="thinking-text">
                         <BlockTextView transcript=transcript index=index part=|m| &m.reasoning />
                     </div>
                 </details>
             </Show>
-            <div class="cs-msg__text" data-testid="message-assistant">
-                <BlockTextView transcript=transcript index=index part=|m| &m.content />
+            <div class="cs-msg__text cs-md" data-testid="message-assistant">
+                <MarkdownView transcript=transcript index=index />
             </div>
+            <Show when=move || answer_empty.get() && has_reasoning.get() && !is_live.get()>
+                <p class="cs-msg__note" data-testid="reasoning-only">
+                    "The model produced reasoning but no answer text. Open “Thinking” above to read it."
+                </p>
+            </Show>
             <Show when=move || refusal.with(|r| !r.is_empty())>
                 <div class="cs-msg__refusal" data-testid="refusal">
                     <strong>"Refusal: "</strong>
                     {move || refusal.get()}
+                </div>
+            </Show>
+            <Show when=move || status.get() == MessageStatus::Stopped>
+                <p class="cs-msg__note">"Stopped: partial answer."</p>
+            </Show>
+            {move || {
+                error
+                    .get()
+                    .map(|e| {
+                        view! {
+                            <p class="cs-msg__note cs-msg__note--error" data-testid="message-error">
+                                {e}
+                            </p>
+                        }
+                    })
+            }}
+            <Show when=move || !is_live.get()>
+                <div class="cs-msg__actions">
+                    <CopyButton text=Callback::new(move |_| read(|m| m.content.text())()) label="Copy answer" />
+                    <Show when=move || is_last.get()>
+                        <button
+                            type="button"
+                            class="cs-button cs-button--small"
+                            data-testid="regenerate"
+                            disabled=move || busy.get().is_busy()
+                            on:click=move |_| chat.regenerate()
+                        >
+                            "Regenerate"
+                        </button>
+                    </Show>
                 </div>
             </Show>
         </article>
@@ -120,9 +209,101 @@ pub fn MessageView(
     .into_any()
 }
 
-/// A growing text: frozen blocks rendered once, the live tail re-rendered.
+/// A user message: its text, or an editor that resends from here.
+fn user_message(
+    chat: UseChatStreamReturn,
+    index: usize,
+    text: impl Fn() -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let (editing, set_editing) = signal(false);
+    let (draft, set_draft) = signal(String::new());
+    let editor = NodeRef::<html::Textarea>::new();
+    let busy = chat.state;
+    let save = move || {
+        let new_text = draft.get_untracked();
+        if !new_text.trim().is_empty() && !busy.get_untracked().is_busy() {
+            set_editing.set(false);
+            chat.edit(index, new_text);
+        }
+    };
+    Effect::new(move |_| {
+        if editing.get() {
+            if let Some(el) = editor.get() {
+                let _ = el.focus();
+            }
+        }
+    });
+    view! {
+        <article class="cs-msg cs-msg--user" aria-label="Your message">
+            <div class="cs-msg__author">"You"</div>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    view! {
+                        <div class="cs-msg__text cs-msg__text--plain" data-testid="message-user">{text()}</div>
+                        <div class="cs-msg__actions">
+                            <CopyButton text=Callback::new(move |_| text()) label="Copy message" />
+                            <button
+                                type="button"
+                                class="cs-button cs-button--small"
+                                data-testid="edit"
+                                disabled=move || busy.get().is_busy()
+                                on:click=move |_| {
+                                    set_draft.set(text());
+                                    set_editing.set(true);
+                                }
+                            >
+                                "Edit"
+                            </button>
+                        </div>
+                    }
+                }
+            >
+                <form
+                    class="cs-msg__edit"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        save();
+                    }
+                >
+                    <label class="cs-visually-hidden" for=format!("cs-edit-{index}")>"Edit your message"</label>
+                    <textarea
+                        id=format!("cs-edit-{index}")
+                        class="cs-composer__input"
+                        data-testid="edit-input"
+                        rows="3"
+                        node_ref=editor
+                        prop:value=move || draft.get()
+                        on:input=move |ev| set_draft.set(event_target_value(&ev))
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                                ev.prevent_default();
+                                save();
+                            } else if ev.key() == "Escape" {
+                                ev.stop_propagation();
+                                set_editing.set(false);
+                            }
+                        }
+                    ></textarea>
+                    <div class="cs-msg__actions">
+                        <button type="submit" class="cs-button cs-button--primary cs-button--small" data-testid="edit-save"
+                            disabled=move || busy.get().is_busy()>
+                            "Send from here"
+                        </button>
+                        <button type="button" class="cs-button cs-button--small" data-testid="edit-cancel"
+                            on:click=move |_| set_editing.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </form>
+            </Show>
+        </article>
+    }
+}
+
+/// A growing plain text: frozen blocks rendered once, the live tail re-rendered.
 #[component]
-fn BlockTextView(
+pub fn BlockTextView(
     /// The conversation.
     transcript: RwSignal<Transcript>,
     /// Index of the message.

@@ -1,31 +1,81 @@
 //! The Leptos front end. Components only wire signals; the logic lives in the pure modules.
 
+mod clipboard;
 mod compare;
+mod history_panel;
 mod hook;
+mod markdown;
 mod messages;
+mod scroll;
 mod settings_panel;
 mod stats;
+mod storage;
 
 use std::time::Duration;
 
 use leptos::{ev::KeyboardEvent, leptos_dom::helpers::IntervalHandle, prelude::*};
 
 pub use compare::Compare;
+pub use history_panel::{use_history, HistoryPanel, UseHistoryReturn};
 pub use hook::{use_chat_stream, UseChatStreamReturn};
 pub use messages::MessageList;
 pub use settings_panel::SettingsPanel;
-pub use stats::{ChunkLog, TurnStats};
+pub use stats::{ChunkLog, Sparkline, TurnStats};
 
-use crate::settings::Settings;
+use crate::{history, settings::Settings};
+use storage::WebStorage;
 
-/// The page app: settings prefilled from the page URL (`?endpoint=…&model=…&stream=…`).
+/// The page app: saved settings, then the page URL (`?endpoint=…&model=…&stream=…`) on top;
+/// conversations and settings persist in `localStorage`.
 #[component]
 pub fn App() -> impl IntoView {
-    let mut settings = Settings::default();
+    let mut settings = history::load_settings(&WebStorage::local())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     if let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) {
         settings.apply_query(&search);
     }
-    view! { <ChatStream settings=settings /> }
+    view! { <ChatStream settings=settings persist=true /> }
+}
+
+/// Colour theme: follow the system, or force one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// `prefers-color-scheme`.
+    Auto,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl Theme {
+    const KEY: &'static str = "chat-stream.v1.theme";
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::Auto,
+        }
+    }
+
+    fn next(self) -> Self {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
 }
 
 /// The streaming chat: settings, conversation, composer, and the latency figures of the turn.
@@ -33,12 +83,56 @@ pub fn App() -> impl IntoView {
 pub fn ChatStream(
     /// Initial settings (endpoint, model, sampling, streaming).
     settings: Settings,
+    /// Keep conversations, settings, the theme (and the key, if the user opts in) in web
+    /// storage, and restore them. Off for embedded and test instances.
+    #[prop(optional)]
+    persist: bool,
 ) -> impl IntoView {
+    use history::KeyValue;
     let (prompt, set_prompt) = signal(settings.prompt.clone());
     let settings = RwSignal::new(settings);
-    let (api_key, set_api_key) = signal(String::new());
+    let (saved_key, remembered) = if persist {
+        history::load_key(&WebStorage::session(), &WebStorage::local())
+    } else {
+        (String::new(), false)
+    };
+    let (api_key, set_api_key) = signal(saved_key);
+    let (remember_key, set_remember_key) = signal(remembered);
     let chat = use_chat_stream(settings.into(), api_key.into());
     let state = chat.state;
+    let history = persist.then(|| use_history(chat));
+    let theme = RwSignal::new(if persist {
+        WebStorage::local()
+            .get(Theme::KEY)
+            .ok()
+            .flatten()
+            .map_or(Theme::Auto, |t| Theme::parse(&t))
+    } else {
+        Theme::Auto
+    });
+    if persist {
+        Effect::new(move |_| {
+            let s = settings.get();
+            let _ = history::save_settings(&mut WebStorage::local(), &s);
+        });
+        Effect::new(move |_| {
+            let (key, remember) = (api_key.get(), remember_key.get());
+            let _ = history::save_key(
+                &mut WebStorage::session(),
+                &mut WebStorage::local(),
+                &key,
+                remember,
+            );
+        });
+        Effect::new(move |_| {
+            let t = theme.get();
+            let _ = WebStorage::local().set(Theme::KEY, t.as_str());
+            // The page background follows the theme too.
+            if let Some(root) = document().document_element() {
+                let _ = root.set_attribute("data-theme", t.as_str());
+            }
+        });
+    }
 
     let send = move || {
         let text = prompt.get_untracked();
@@ -51,20 +145,68 @@ pub fn ChatStream(
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
-        } else if ev.key() == "Escape" {
-            chat.stop();
         }
     };
 
+    let clear = move || match history {
+        Some(h) => h.clear(),
+        None => chat.reset(),
+    };
+    // A live region that says what happened, once per state change (the answer itself is read
+    // from the conversation log).
+    let announcement = move || match state.get() {
+        crate::transcript::TurnState::Waiting => "Sent. Waiting for the answer.",
+        crate::transcript::TurnState::Streaming => "The answer is streaming.",
+        crate::transcript::TurnState::Done => "The answer is complete.",
+        crate::transcript::TurnState::Stopped => "Stopped. The partial answer is kept.",
+        crate::transcript::TurnState::Error => "The answer failed.",
+        crate::transcript::TurnState::Idle => "",
+    };
     view! {
-        <div class="cs-chat" data-testid="chat" data-state=move || state.get().as_str()>
+        <div
+            class="cs-chat"
+            data-testid="chat"
+            data-state=move || state.get().as_str()
+            data-theme=move || theme.get().as_str()
+            on:keydown=move |ev: KeyboardEvent| {
+                if ev.key() == "Escape" && state.get_untracked().is_busy() {
+                    ev.prevent_default();
+                    chat.stop();
+                }
+            }
+        >
             <header class="cs-header">
-                <h1 class="cs-title">"chat-stream"</h1>
-                <p class="cs-subtitle">"Streaming chat completions, with the latency story."</p>
+                <div>
+                    <h1 class="cs-title">"chat-stream"</h1>
+                    <p class="cs-subtitle">"Streaming chat completions, with the latency story."</p>
+                </div>
+                <div class="cs-header__tools">
+                    <button
+                        type="button"
+                        class="cs-button cs-button--small"
+                        data-testid="theme-toggle"
+                        aria-label=move || format!("Colour theme: {} (change)", theme.get().as_str())
+                        on:click=move |_| theme.update(|t| *t = t.next())
+                    >
+                        {move || match theme.get() {
+                            Theme::Auto => "Theme: auto",
+                            Theme::Light => "Theme: light",
+                            Theme::Dark => "Theme: dark",
+                        }}
+                    </button>
+                </div>
             </header>
-            <SettingsPanel settings=settings api_key=api_key set_api_key=set_api_key />
+            <p class="cs-visually-hidden" role="status" aria-live="polite">{announcement}</p>
+            <SettingsPanel
+                settings=settings
+                api_key=api_key
+                set_api_key=set_api_key
+                remember_key=remember_key
+                set_remember_key=set_remember_key
+                can_remember=persist
+            />
             <main class="cs-main">
-                <MessageList transcript=chat.transcript />
+                <MessageList chat=chat />
                 <TurnNotices transcript=chat.transcript />
                 <form
                     class="cs-composer"
@@ -105,8 +247,9 @@ pub fn ChatStream(
                         <button
                             type="button"
                             class="cs-button cs-button--quiet"
+                            data-testid="clear"
                             disabled=move || state.get().is_busy()
-                            on:click=move |_| chat.reset()
+                            on:click=move |_| clear()
                         >
                             "Clear"
                         </button>
@@ -114,6 +257,7 @@ pub fn ChatStream(
                 </form>
             </main>
             <aside class="cs-side">
+                {history.map(|h| view! { <HistoryPanel history=h /> })}
                 <TurnStats transcript=chat.transcript />
                 <ChunkLog transcript=chat.transcript />
             </aside>

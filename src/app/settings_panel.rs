@@ -1,18 +1,30 @@
-//! The settings form. The API key lives only in memory: never in storage, the URL or logs.
+//! The settings form: provider presets, the models list, and the API key. The key is kept for
+//! the tab only (`sessionStorage`) unless the user ticks "remember key on this device"; it is
+//! never put in the URL or logs.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
+use web_sys::AbortController;
 
-use crate::settings::Settings;
+use crate::{
+    presets::{self, PRESETS},
+    settings::Settings,
+};
 
 /// Endpoint, key, model, sampling and streaming.
 #[component]
 pub fn SettingsPanel(
     /// The settings being edited.
     settings: RwSignal<Settings>,
-    /// The API key (memory only).
+    /// The API key.
     api_key: ReadSignal<String>,
     /// Sets the API key.
     set_api_key: WriteSignal<String>,
+    /// The user asked to keep the key in `localStorage`.
+    remember_key: ReadSignal<bool>,
+    /// Sets `remember_key`.
+    set_remember_key: WriteSignal<bool>,
+    /// Offer the "remember key" box (only where settings persist).
+    can_remember: bool,
 ) -> impl IntoView {
     let text = move |get: fn(&Settings) -> String, put: fn(&mut Settings, String)| {
         (
@@ -34,30 +46,135 @@ pub fn SettingsPanel(
         |s| s.max_tokens.map(|t| t.to_string()).unwrap_or_default(),
         |s, v| s.max_tokens = v.trim().parse().ok().filter(|&n| n > 0),
     );
+    let preset = Memo::new(move |_| settings.with(|s| presets::preset_for_endpoint(&s.endpoint)));
+    let apply_preset = move |ev| {
+        let id = event_target_value(&ev);
+        if let Some(p) = presets::preset_by_id(&id) {
+            settings.update(|s| {
+                s.endpoint = p.endpoint.to_owned();
+                s.model = p.model_hint.to_owned();
+            });
+        }
+    };
+    let (models, set_models) = signal(Vec::<String>::new());
+    let (models_error, set_models_error) = signal(None::<String>);
+    let (listing, set_listing) = signal(false);
+    let list_models = move |_| {
+        let url = presets::models_url(&settings.with_untracked(|s| s.endpoint.clone()));
+        let key = api_key.get_untracked();
+        let Ok(controller) = AbortController::new() else {
+            return;
+        };
+        set_listing.set(true);
+        set_models_error.set(None);
+        spawn_local(async move {
+            let result = crate::transport::get_text(&url, Some(&key), &controller.signal()).await;
+            let parsed = result
+                .map_err(|e| e.to_string())
+                .and_then(|body| presets::parse_models(&body).map_err(|e| e.to_string()));
+            let _ = set_listing.try_set(false);
+            match parsed {
+                Ok(list) => {
+                    let _ = set_models.try_set(list);
+                }
+                Err(e) => {
+                    let _ = set_models_error.try_set(Some(format!("Could not list models: {e}")));
+                }
+            }
+        });
+    };
     view! {
         <details class="cs-settings" open>
             <summary>"Settings"</summary>
             <div class="cs-settings__grid">
+                <label class="cs-field">
+                    <span>"Provider"</span>
+                    <select data-testid="preset" on:change=apply_preset>
+                        <option value="" selected=move || preset.get().is_none()>"Custom"</option>
+                        {PRESETS
+                            .iter()
+                            .map(|p| {
+                                view! {
+                                    <option value=p.id selected=move || preset.get().is_some_and(|q| q.id == p.id)>
+                                        {p.name}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
                 <label class="cs-field cs-field--wide">
                     <span>"Endpoint (base URL)"</span>
                     <input type="url" data-testid="endpoint" prop:value=endpoint on:change=set_endpoint
                         placeholder="http://127.0.0.1:8081/v1" />
                 </label>
+                {move || {
+                    preset.get().map(|p| view! { <p class="cs-hint" data-testid="preset-notes">{p.notes}</p> })
+                }}
                 <label class="cs-field cs-field--wide">
-                    <span>"API key (kept in memory only)"</span>
+                    <span>
+                        {move || if remember_key.get() { "API key (remembered on this device)" } else { "API key (kept for this tab only)" }}
+                    </span>
                     <input
                         type="password"
                         data-testid="api-key"
                         autocomplete="off"
-                        placeholder="not needed for local servers"
+                        placeholder=move || if preset.get().is_some_and(|p| !p.needs_key) { "not needed for this server" } else { "sk-…" }
                         prop:value=move || api_key.get()
                         on:input=move |ev| set_api_key.set(event_target_value(&ev))
                     />
                 </label>
+                {can_remember.then(|| view! {
+                    <label class="cs-field cs-field--check">
+                        <input
+                            type="checkbox"
+                            data-testid="remember-key"
+                            prop:checked=move || remember_key.get()
+                            on:change=move |ev| set_remember_key.set(event_target_checked(&ev))
+                        />
+                        <span>"Remember key on this device"</span>
+                    </label>
+                })}
                 <label class="cs-field">
                     <span>"Model"</span>
                     <input type="text" data-testid="model" prop:value=model on:change=set_model />
                 </label>
+                <div class="cs-field">
+                    <span>"Models on the server"</span>
+                    <button type="button" class="cs-button cs-button--small" data-testid="list-models"
+                        disabled=move || listing.get() on:click=list_models>
+                        {move || if listing.get() { "Listing…" } else { "List models" }}
+                    </button>
+                </div>
+                <Show when=move || !models.with(Vec::is_empty)>
+                    <label class="cs-field">
+                        <span>{move || format!("Pick a model ({})", models.with(Vec::len))}</span>
+                        <select
+                            data-testid="model-picker"
+                            on:change=move |ev| {
+                                let m = event_target_value(&ev);
+                                if !m.is_empty() {
+                                    settings.update(|s| s.model = m);
+                                }
+                            }
+                        >
+                            <option value="">"Choose…"</option>
+                            {move || {
+                                models
+                                    .get()
+                                    .into_iter()
+                                    .map(|m| {
+                                        let selected = settings.with_untracked(|s| s.model == m);
+                                        view! { <option value=m.clone() selected=selected>{m.clone()}</option> }
+                                    })
+                                    .collect_view()
+                            }}
+                        </select>
+                    </label>
+                </Show>
+                {move || {
+                    models_error.get().map(|e| view! { <p class="cs-hint cs-notice--error" data-testid="models-error" role="alert">{e}</p> })
+                }}
                 <label class="cs-field">
                     <span>"Temperature"</span>
                     <input type="number" min="0" max="2" step="0.1" data-testid="temperature"

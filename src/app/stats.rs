@@ -97,7 +97,65 @@ pub fn TurnStats(
                     </dd>
                 </div>
             </dl>
+            <Sparkline transcript=transcript />
         </section>
+    }
+}
+
+/// The latest turn's chunk arrivals as a small SVG line (chunks so far against time), updated
+/// live.
+#[component]
+pub fn Sparkline(
+    /// The conversation whose latest turn is drawn.
+    transcript: RwSignal<Transcript>,
+) -> impl IntoView {
+    const W: f64 = 240.0;
+    const H: f64 = 36.0;
+    let points = Memo::new(move |_| {
+        transcript.with(|t| {
+            t.turn.as_ref().map_or_else(Vec::new, |turn| {
+                let marks: Vec<f64> = turn.chunks.iter().map(|c| c.ms).collect();
+                crate::timeline::sparkline(&marks, turn.times.total, W, H)
+            })
+        })
+    });
+    let attr = move || {
+        points.with(|p| {
+            p.iter()
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
+    let label = move || {
+        transcript.with(|t| match t.turn.as_ref() {
+            Some(turn) if !turn.chunks.is_empty() => format!(
+                "{} chunks over {}",
+                turn.chunks.len(),
+                seconds(
+                    turn.times
+                        .total
+                        .unwrap_or_else(|| turn.chunks.last().map_or(0.0, |c| c.ms))
+                )
+            ),
+            _ => "no chunks yet".to_owned(),
+        })
+    };
+    view! {
+        <figure class="cs-spark">
+            <svg
+                class="cs-spark__svg"
+                data-testid="sparkline"
+                data-points=move || points.with(Vec::len).to_string()
+                viewBox=format!("0 0 {W} {H}")
+                preserveAspectRatio="none"
+                role="img"
+                aria-label=label
+            >
+                <polyline class="cs-spark__line" points=attr fill="none" vector-effect="non-scaling-stroke" />
+            </svg>
+            <figcaption class="cs-spark__caption">"Chunks over time: " {label}</figcaption>
+        </figure>
     }
 }
 
