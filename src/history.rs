@@ -72,7 +72,7 @@
 //! - `chat-stream.v1.corrupt.<name>` ([`backup_key`]): an unreadable index, moved aside.
 //!
 //! [`save_settings`] keeps the settings under [`SETTINGS_KEY`]; [`save_key`] keeps the API key
-//! under [`API_KEY_KEY`], in session storage unless the user asked to remember it. The key is
+//! under [`API_KEY_KEY`] only when the user asked to remember it (else it stays in memory). The key is
 //! never part of any other value.
 
 use std::{
@@ -117,7 +117,7 @@ pub const INDEX_KEY: &str = "chat-stream.v1.index";
 pub const CURRENT_KEY: &str = "chat-stream.v1.current";
 /// The settings (without the API key).
 pub const SETTINGS_KEY: &str = "chat-stream.v1.settings";
-/// The API key, in session storage (or local storage when remembered).
+/// The API key, when the user asked to remember it.
 pub const API_KEY_KEY: &str = "chat-stream.v1.api_key";
 /// `"true"` in local storage when the user asked to remember the API key.
 pub const REMEMBER_KEY_KEY: &str = "chat-stream.v1.api_key.remember";
@@ -1458,59 +1458,33 @@ pub fn load_settings<K: KeyValue>(storage: &K) -> Result<Option<Settings>, Histo
         })
 }
 
-/// Keeps the API key. With `remember == false` it goes to `session` (sessionStorage: this tab
-/// only, gone when the tab closes) and is removed from `local`; with `remember == true` it goes
-/// to `local` (kept across visits) with the [`REMEMBER_KEY_KEY`] flag, and is removed from
-/// `session`. An empty key forgets it ([`forget_key`]).
-pub fn save_key<S: KeyValue, L: KeyValue>(
-    session: &mut S,
-    local: &mut L,
-    key: &str,
-    remember: bool,
-) -> Result<(), HistoryError> {
-    if key.is_empty() {
-        return forget_key(session, local);
+/// Keeps the API key on this device when the user asked for it (`remember`): in `local` with
+/// the [`REMEMBER_KEY_KEY`] flag. Without `remember` the key lives only in the page's memory, so
+/// it is removed from `local`; no storage ever holds a key the user did not ask to keep. An empty
+/// key forgets it ([`forget_key`]).
+pub fn save_key<L: KeyValue>(local: &mut L, key: &str, remember: bool) -> Result<(), HistoryError> {
+    if key.is_empty() || !remember {
+        return forget_key(local);
     }
-    if remember {
-        local.set(API_KEY_KEY, key)?;
-        local.set(REMEMBER_KEY_KEY, "true")?;
-        ignore_unavailable(session.remove(API_KEY_KEY))?;
-    } else {
-        // Removed from local storage first: a key the user did not ask to remember must not
-        // stay on disk even if the session write fails.
-        ignore_unavailable(local.remove(API_KEY_KEY))?;
-        ignore_unavailable(local.remove(REMEMBER_KEY_KEY))?;
-        session.set(API_KEY_KEY, key)?;
-    }
+    local.set(API_KEY_KEY, key)?;
+    local.set(REMEMBER_KEY_KEY, "true")?;
     Ok(())
 }
 
-/// The saved API key and whether it is remembered (in local storage); `("", false)` when there
-/// is none or storage is unavailable.
-pub fn load_key<S: KeyValue, L: KeyValue>(session: &S, local: &L) -> (String, bool) {
+/// The remembered API key, `("", false)` when there is none (or it was stored without the
+/// remember flag) or storage is unavailable.
+pub fn load_key<L: KeyValue>(local: &L) -> (String, bool) {
     let remembered = matches!(local.get(REMEMBER_KEY_KEY), Ok(Some(flag)) if flag == "true");
-    if remembered {
-        if let Ok(Some(key)) = local.get(API_KEY_KEY) {
-            if !key.is_empty() {
-                return (key, true);
-            }
-        }
-    }
-    match session.get(API_KEY_KEY) {
-        Ok(Some(key)) => (key, false),
+    match local.get(API_KEY_KEY) {
+        Ok(Some(key)) if remembered && !key.is_empty() => (key, true),
         _ => (String::new(), false),
     }
 }
 
-/// Removes the API key (and the remember flag) from both storages.
-pub fn forget_key<S: KeyValue, L: KeyValue>(
-    session: &mut S,
-    local: &mut L,
-) -> Result<(), HistoryError> {
-    let local_result = ignore_unavailable(local.remove(API_KEY_KEY))
-        .and(ignore_unavailable(local.remove(REMEMBER_KEY_KEY)));
-    let session_result = ignore_unavailable(session.remove(API_KEY_KEY));
-    local_result.and(session_result)?;
+/// Removes the API key and the remember flag.
+pub fn forget_key<L: KeyValue>(local: &mut L) -> Result<(), HistoryError> {
+    ignore_unavailable(local.remove(API_KEY_KEY))
+        .and(ignore_unavailable(local.remove(REMEMBER_KEY_KEY)))?;
     Ok(())
 }
 

@@ -379,6 +379,53 @@ impl MdText {
         s
     }
 
+    /// Renders segment `index`. A paragraph cut in the middle of a long line keeps the white
+    /// space at the cut, so the text of the rendered segments joins back exactly.
+    pub fn render_segment(&self, index: usize) -> Vec<Block> {
+        let Some(segment) = self.segments.get(index) else {
+            return Vec::new();
+        };
+        let mut blocks = segment.render();
+        let cut_mid_line = self
+            .segments
+            .get(index + 1)
+            .is_some_and(|next| next.context.is_mid_line());
+        let space = &segment.source[segment.source.trim_end().len()..];
+        if let (true, false, Some(Block::Paragraph(inlines))) =
+            (cut_mid_line, space.is_empty(), blocks.last_mut())
+        {
+            inlines.push(Inline::Text(space.to_owned()));
+        }
+        blocks
+    }
+
+    /// The whole code of fenced block number `fence`, joined from every part of it, in every
+    /// segment and at any depth (inside list items and quotes). Renders the segments the fence
+    /// may lie in; meant for a "copy" button, not for every frame.
+    pub fn fence_code(&self, fence: u32) -> String {
+        fn walk(blocks: &[Block], fence: u32, out: &mut String) {
+            for b in blocks {
+                match b {
+                    Block::Code { code, fence: f, .. } if *f == fence => out.push_str(code),
+                    Block::List { items, .. } => items.iter().for_each(|i| walk(i, fence, out)),
+                    Block::Quote(inner) => walk(inner, fence, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = String::new();
+        for (i, seg) in self.segments.iter().enumerate() {
+            let next = self.segments.get(i + 1).map(|s| s.context.fences);
+            let inside = seg.context.fence().is_some_and(|f| f.ordinal == fence);
+            // Fences opened in this segment: from its context's count to the next one's.
+            let opened = seg.context.fences <= fence && next.is_none_or(|n| fence < n);
+            if inside || opened {
+                walk(&seg.render(), fence, &mut out);
+            }
+        }
+        out
+    }
+
     /// Total length in bytes.
     pub fn len(&self) -> usize {
         self.len

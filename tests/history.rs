@@ -1039,11 +1039,10 @@ fn settings_round_trip_and_fall_back_when_corrupt() {
 }
 
 #[test]
-fn a_key_not_remembered_lives_in_the_session_only() {
-    let mut session = MemoryStore::new();
+fn a_key_is_stored_only_when_remembered() {
     let mut local = MemoryStore::new();
-    // Remembered once...
-    save_key(&mut session, &mut local, "sk-old", true).unwrap();
+    // Remembered...
+    save_key(&mut local, "sk-old", true).unwrap();
     assert_eq!(
         local.entries.get(API_KEY_KEY).map(String::as_str),
         Some("sk-old")
@@ -1052,53 +1051,42 @@ fn a_key_not_remembered_lives_in_the_session_only() {
         local.entries.get(REMEMBER_KEY_KEY).map(String::as_str),
         Some("true")
     );
-    assert!(session.entries.is_empty());
-    assert_eq!(load_key(&session, &local), ("sk-old".to_owned(), true));
-    // ...then not: it leaves local storage.
-    save_key(&mut session, &mut local, "sk-new", false).unwrap();
+    assert_eq!(load_key(&local), ("sk-old".to_owned(), true));
+    // ...then not: it leaves storage altogether (it lives in the page's memory only).
+    save_key(&mut local, "sk-new", false).unwrap();
     assert!(local.entries.is_empty(), "{:?}", local.entries);
-    assert_eq!(
-        session.entries.get(API_KEY_KEY).map(String::as_str),
-        Some("sk-new")
-    );
-    assert_eq!(load_key(&session, &local), ("sk-new".to_owned(), false));
-    // Remembered again: it leaves the session.
-    save_key(&mut session, &mut local, "sk-3", true).unwrap();
-    assert!(session.entries.is_empty());
-    assert_eq!(load_key(&session, &local), ("sk-3".to_owned(), true));
-    // Forgotten: gone everywhere.
-    forget_key(&mut session, &mut local).unwrap();
-    assert!(session.entries.is_empty() && local.entries.is_empty());
-    assert_eq!(load_key(&session, &local), (String::new(), false));
+    assert_eq!(load_key(&local), (String::new(), false));
+    // Remembered again, then forgotten: gone.
+    save_key(&mut local, "sk-3", true).unwrap();
+    assert_eq!(load_key(&local), ("sk-3".to_owned(), true));
+    forget_key(&mut local).unwrap();
+    assert!(local.entries.is_empty());
     // An empty key forgets too.
-    save_key(&mut session, &mut local, "sk-4", false).unwrap();
-    save_key(&mut session, &mut local, "", true).unwrap();
-    assert!(session.entries.is_empty() && local.entries.is_empty());
+    save_key(&mut local, "sk-4", true).unwrap();
+    save_key(&mut local, "", true).unwrap();
+    assert!(local.entries.is_empty());
 }
 
 #[test]
 fn a_key_without_the_remember_flag_is_not_read_from_local_storage() {
-    let session = MemoryStore::new();
     let mut local = MemoryStore::new();
     local.entries.insert(API_KEY_KEY.into(), "sk-stray".into());
-    assert_eq!(load_key(&session, &local), (String::new(), false));
+    assert_eq!(load_key(&local), (String::new(), false));
 }
 
 #[test]
 fn key_storage_when_storage_is_unavailable() {
-    let mut session = MemoryStore::new();
     let mut local = MemoryStore::new();
     local.unavailable = true;
-    // Not remembering works without local storage.
-    save_key(&mut session, &mut local, "sk", false).unwrap();
-    assert_eq!(load_key(&session, &local), ("sk".to_owned(), false));
+    // Not remembering needs no storage.
+    save_key(&mut local, "sk", false).unwrap();
+    assert_eq!(load_key(&local), (String::new(), false));
     // Remembering fails, and says why.
     assert_eq!(
-        save_key(&mut session, &mut local, "sk", true).unwrap_err(),
+        save_key(&mut local, "sk", true).unwrap_err(),
         HistoryError::Storage(StoreError::Unavailable)
     );
-    forget_key(&mut session, &mut local).unwrap();
-    assert!(session.entries.is_empty());
+    forget_key(&mut local).unwrap();
 }
 
 /// Plants a key, uses every feature that writes, and searches every stored value.
@@ -1106,9 +1094,8 @@ fn key_storage_when_storage_is_unavailable() {
 fn the_key_is_never_stored_in_settings_index_or_conversations() {
     const KEY: &str = "sk-PLANTED-7f3a9c";
     for remember in [false, true] {
-        let mut session = MemoryStore::new();
         let mut local = MemoryStore::new();
-        save_key(&mut session, &mut local, KEY, remember).unwrap();
+        save_key(&mut local, KEY, remember).unwrap();
         let settings = Settings {
             endpoint: "https://api.openai.com/v1".into(),
             ..Settings::default()
@@ -1128,20 +1115,18 @@ fn the_key_is_never_stored_in_settings_index_or_conversations() {
         let file = export(&s.load_all().0, 3.0);
         s.merge_import(import(&file).unwrap()).unwrap();
 
-        let mut holders: Vec<String> = Vec::new();
-        for (name, storage) in [("session", &session), ("local", &local)] {
-            for (key, value) in &storage.entries {
-                if value.contains(KEY) {
-                    holders.push(format!("{name}:{key}"));
-                }
-            }
-        }
-        let expected = if remember {
-            "local:chat-stream.v1.api_key"
+        let holders: Vec<&String> = local
+            .entries
+            .iter()
+            .filter(|(_, value)| value.contains(KEY))
+            .map(|(key, _)| key)
+            .collect();
+        let expected: Vec<&str> = if remember {
+            vec!["chat-stream.v1.api_key"]
         } else {
-            "session:chat-stream.v1.api_key"
+            vec![]
         };
-        assert_eq!(holders, vec![expected.to_owned()], "remember = {remember}");
+        assert_eq!(holders, expected, "remember = {remember}");
         assert!(local.entries.len() > 4);
     }
 }

@@ -1134,17 +1134,15 @@ fn unclosed_fence_then_closed() {
         "```python\nprint(1)\nprint(2)\n```\n\n"
     );
     assert_eq!(md.segments()[2].context.fences_before(), 1);
-    md.push_str("\n\n```\nx\n```\n");
+    md.push_str("\n\n> ```\n> x\n> ```\n");
     let blocks = render_segments(md.segments());
     assert_eq!(blocks, render(&md.text()));
-    assert!(matches!(
+    assert_eq!(
         blocks.last(),
-        Some(Block::Code {
-            fence: 1,
-            closed: true,
-            ..
-        })
-    ));
+        Some(&Block::Quote(vec![fence("", "x\n", 1, false, true)]))
+    );
+    assert_eq!(md.fence_code(0), "print(1)\nprint(2)\n");
+    assert_eq!(md.fence_code(1), "x\n");
 }
 
 #[test]
@@ -1226,6 +1224,7 @@ fn long_fence_is_cut_in_parts() {
             joined.push_str(code);
         }
         assert_eq!(joined, body);
+        assert_eq!(md.fence_code(0), body);
         for s in &segs[1..segs.len() - 1] {
             assert!(
                 s.source.len() <= MdText::FENCE_PART + 64,
@@ -1286,6 +1285,8 @@ fn fence_in_list_item_is_cut_with_its_indentation() {
         blocks.last(),
         Some(&list(true, 2, vec![vec![para_text("Run it")]]))
     );
+    assert_eq!(md.fence_code(0), code);
+    assert_eq!(md.fence_code(1), "");
 }
 
 #[test]
@@ -1588,4 +1589,35 @@ proptest! {
         let joined = join_fence_parts(render_segments(md.segments()));
         prop_assert_eq!(joined, render(&text));
     }
+}
+
+#[test]
+fn a_long_line_cut_mid_line_keeps_the_space_at_the_cut() {
+    use chat_stream::markdown::{Block, Inline, MdText};
+    fn text_of(inlines: &[Inline], out: &mut String) {
+        for i in inlines {
+            match i {
+                Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+                Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => text_of(c, out),
+                Inline::Link { content, .. } => text_of(content, out),
+                Inline::LineBreak => out.push('\n'),
+            }
+        }
+    }
+    let line = (0..3000).map(|i| format!("t{i} ")).collect::<String>();
+    let mut m = MdText::default();
+    for piece in line.split_inclusive(' ') {
+        m.push_str(piece);
+    }
+    assert!(m.segments().len() > 2, "the line was cut");
+    let mut joined = String::new();
+    for i in 0..m.segments().len() {
+        for block in m.render_segment(i) {
+            match block {
+                Block::Paragraph(inlines) => text_of(&inlines, &mut joined),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert_eq!(joined, line.trim_end());
 }

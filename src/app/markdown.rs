@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::clipboard::CopyButton;
 use crate::{
-    markdown::{Align, Block, Inline, MdText, Segment},
+    markdown::{Align, Block, Inline, MdText},
     transcript::Transcript,
 };
 
@@ -37,18 +37,14 @@ pub fn MarkdownView(
     let render_segment = move |i: Option<usize>| {
         transcript.with_untracked(|t| {
             content(t, index)
-                .and_then(|c| match i {
-                    Some(i) => c.segments().get(i),
-                    None => c.segments().last(),
-                })
-                .map(Segment::render)
+                .map(|c| c.render_segment(i.unwrap_or(c.segments().len().saturating_sub(1))))
                 .unwrap_or_default()
         })
     };
     let fence_code = move |fence: u32| {
         transcript.with_untracked(|t| {
             content(t, index)
-                .map(|c| fence_text(c, fence))
+                .map(|c| c.fence_code(fence))
                 .unwrap_or_default()
         })
     };
@@ -68,26 +64,6 @@ pub fn MarkdownView(
             }}
         </div>
     }
-}
-
-/// The whole code of fenced block `fence`, joined from every segment it spans.
-fn fence_text(text: &MdText, fence: u32) -> String {
-    let mut code = String::new();
-    for segment in text.segments() {
-        for block in segment.render() {
-            if let Block::Code {
-                fence: f,
-                code: part,
-                ..
-            } = block
-            {
-                if f == fence {
-                    code.push_str(&part);
-                }
-            }
-        }
-    }
-    code
 }
 
 fn blocks_view(
@@ -178,11 +154,15 @@ fn block_view(
                 Align::Center => Some("text-align:center"),
                 Align::Right => Some("text-align:right"),
             };
-            let head = head
-                .into_iter()
-                .enumerate()
-                .map(|(i, cell)| view! { <th style=style(i)>{inlines_view(cell)}</th> })
-                .collect_view();
+            // A table continued from an earlier segment has no header row of its own.
+            let head = (!head.is_empty()).then(|| {
+                let cells = head
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, cell)| view! { <th style=style(i)>{inlines_view(cell)}</th> })
+                    .collect_view();
+                view! { <thead><tr>{cells}</tr></thead> }
+            });
             let rows = rows
                 .into_iter()
                 .map(|row| {
@@ -197,7 +177,7 @@ fn block_view(
             view! {
                 <div class="cs-table">
                     <table>
-                        <thead><tr>{head}</tr></thead>
+                        {head}
                         <tbody>{rows}</tbody>
                     </table>
                 </div>

@@ -92,7 +92,7 @@ pub fn ChatStream(
     let (prompt, set_prompt) = signal(settings.prompt.clone());
     let settings = RwSignal::new(settings);
     let (saved_key, remembered) = if persist {
-        history::load_key(&WebStorage::session(), &WebStorage::local())
+        history::load_key(&WebStorage::local())
     } else {
         (String::new(), false)
     };
@@ -117,12 +117,7 @@ pub fn ChatStream(
         });
         Effect::new(move |_| {
             let (key, remember) = (api_key.get(), remember_key.get());
-            let _ = history::save_key(
-                &mut WebStorage::session(),
-                &mut WebStorage::local(),
-                &key,
-                remember,
-            );
+            let _ = history::save_key(&mut WebStorage::local(), &key, remember);
         });
         Effect::new(move |_| {
             let t = theme.get();

@@ -1,4 +1,4 @@
-//! `localStorage` / `sessionStorage` behind [`crate::history::KeyValue`], so the store logic
+//! `localStorage` behind [`crate::history::KeyValue`], so the store logic
 //! (tested on the host) runs unchanged in the browser.
 
 use wasm_bindgen::JsValue;
@@ -12,11 +12,6 @@ impl WebStorage {
     /// `localStorage`: survives reloads and restarts.
     pub fn local() -> Self {
         Self(web_sys::window().and_then(|w| w.local_storage().ok().flatten()))
-    }
-
-    /// `sessionStorage`: this tab only.
-    pub fn session() -> Self {
-        Self(web_sys::window().and_then(|w| w.session_storage().ok().flatten()))
     }
 
     fn storage(&self) -> Result<&web_sys::Storage, StoreError> {
