@@ -45,10 +45,11 @@ pub fn use_follow_bottom(
 }
 
 impl UseFollowBottomReturn {
+    /// Also runs from an animation frame, possibly after the component is gone: `try_` reads.
     fn scroll_to_bottom(&self) {
-        if let Some(el) = self.target.get_untracked() {
+        if let Some(Some(el)) = self.target.try_get_untracked() {
             el.set_scroll_top(el.scroll_height());
-            self.last_top.set_value(f64::from(el.scroll_top()));
+            let _ = self.last_top.try_set_value(f64::from(el.scroll_top()));
         }
     }
 
