@@ -347,3 +347,314 @@ export function lastUserContent(body) {
   for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i].role === 'user') return msgs[i].content;
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile-server helpers (issue 6: e2e/hostile-server.mjs, tests/hostile-*.test.mjs and
+// tests/security-*.test.mjs).
+
+/**
+ * Like `useEnv()`, but the API server is the hostile one (`env.mock` IS the hostile server, so
+ * `appUrl`, `openApp` and `env.withPage` work unchanged). `env.completions()` lists every POST to
+ * any `…/chat/completions` path (path-selected scenarios and redirects included).
+ */
+export function useHostileEnv({ noCspCopy = false } = {}) {
+  const env = {
+    mock: null,
+    web: null,
+    browser: null,
+    /** With `noCspCopy`: a static server of a copy of dist/ whose index.html has no CSP <meta>. */
+    webNoCsp: null,
+    /** `env` as seen by `openApp`/`appUrl`, but serving the CSP-less copy. */
+    noCsp: null,
+    withPage: (t, fn) => withPage(env, t, fn),
+    completions: () => env.mock.log.filter((e) => e.method === 'POST' && e.path.endsWith('/chat/completions')),
+  };
+  let tmp = null;
+  before(async () => {
+    assertBuilt();
+    const { startHostileServer } = await import('./hostile-server.mjs');
+    env.mock = await startHostileServer({ port: 0 });
+    env.web = await startStaticServer({ root: DIST_DIR, port: 0 });
+    if (noCspCopy) {
+      const os = await import('node:os');
+      tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'chat-stream-nocsp-'));
+      await fsp.cp(DIST_DIR, tmp, { recursive: true });
+      const index = path.join(tmp, 'index.html');
+      const html = await fsp.readFile(index, 'utf8');
+      const stripped = html.replace(/<meta\s+http-equiv="Content-Security-Policy"[^>]*>/is, '');
+      if (stripped === html) throw new Error('e2e: no Content-Security-Policy <meta> found in dist/index.html');
+      await fsp.writeFile(index, stripped);
+      env.webNoCsp = await startStaticServer({ root: tmp, port: 0 });
+      env.noCsp = {
+        get mock() {
+          return env.mock;
+        },
+        web: env.webNoCsp,
+      };
+    }
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close().catch(() => {});
+    await env.mock?.close();
+    await env.web?.close();
+    await env.webNoCsp?.close();
+    if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
+  });
+  return env;
+}
+
+/** The chat's final-state report in one atomic read: state, kept text and every notice. */
+export async function turnReport(page) {
+  return page.evaluate(() => {
+    const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+    const t = (id) => (q(id) ? q(id).textContent : null);
+    const as = document.querySelectorAll('[data-testid="message-assistant"]');
+    return {
+      state: q('chat')?.getAttribute('data-state') ?? null,
+      text: as.length ? as[as.length - 1].textContent : null,
+      assistantCount: as.length,
+      error: t('error'),
+      warning: t('warning'),
+      stopped: t('stopped'),
+      waiting: t('waiting'),
+    };
+  });
+}
+
+/** Send `prompt`, wait for a terminal state (done/error/stopped), return `turnReport`. */
+export async function runTurn(page, prompt = 'Go', timeout = STATE_TIMEOUT) {
+  await sendPrompt(page, prompt);
+  await waitForState(page, ['done', 'error', 'stopped'], timeout);
+  // One more frame, so text coalesced per animation frame is flushed before reading.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return turnReport(page);
+}
+
+/**
+ * Counts animation frames between a Stop gesture (a click on [data-testid=stop], or Escape
+ * pressed anywhere) and `data-state` becoming "stopped". Install after `openApp`.
+ */
+export async function installStopProbe(page) {
+  await page.evaluate(() => {
+    const p = (window.__stopProbe = { t0: null, frames: 0, tStopped: null, framesAtStopped: null, gesture: null });
+    const start = (gesture) => {
+      if (p.t0 != null) return;
+      p.t0 = performance.now();
+      p.gesture = gesture;
+      const loop = () => {
+        if (p.tStopped != null) return;
+        p.frames++;
+        requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    };
+    addEventListener('click', (e) => e.target?.closest?.('[data-testid="stop"]') && start('click'), true);
+    addEventListener('keydown', (e) => e.key === 'Escape' && start('escape'), true);
+    const chat = document.querySelector('[data-testid="chat"]');
+    new MutationObserver(() => {
+      if (p.t0 != null && p.tStopped == null && chat.getAttribute('data-state') === 'stopped') {
+        p.tStopped = performance.now();
+        p.framesAtStopped = p.frames;
+      }
+    }).observe(chat, { attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+
+export async function readStopProbe(page) {
+  return page.evaluate(() => window.__stopProbe);
+}
+
+/** Wait until the server logs the client closing the completion's connection; returns the entry. */
+export async function waitForClientClose(env, { timeout = 2_000 } = {}) {
+  return until(() => env.completions().find((e) => e.aborted), {
+    timeout,
+    message: `the server to see the client close the connection (log: ${JSON.stringify(
+      env.completions().map(({ path, status, aborted, completed, tEnd }) => ({ path, status, aborted, completed, tEnd })),
+    )})`,
+  });
+}
+
+/**
+ * Security traps, installed before the page loads: records Content-Security-Policy violations
+ * (`window.__cspViolations`) and every dialog (alert/confirm/prompt, auto-dismissed).
+ */
+export async function installSecurityTraps(page) {
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push({ directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample });
+    });
+  });
+  return { dialogs };
+}
+
+/**
+ * What is live in the chat after untrusted text was shown: window.__pwned, CSP violations, and
+ * any dangerous element / attribute / link inside [data-testid=chat].
+ */
+export async function inertnessReport(page) {
+  return page.evaluate(() => {
+    const chat = document.querySelector('[data-testid="chat"]');
+    const all = chat ? [...chat.querySelectorAll('*')] : [];
+    // Anywhere in the chat: elements the app never creates. Inside the regions that show untrusted
+    // text (messages, notices, chunk log): also images, SVG, MathML and forms.
+    const never = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'base', 'meta', 'link', 'style', 'template', 'portal'];
+    const notInText = ['img', 'svg', 'math', 'form', 'video', 'audio', 'source', 'picture', 'marquee'];
+    const untrusted = '.cs-msg, [data-testid^="message-"], [data-testid="error"], [data-testid="warning"], [data-testid="refusal"], [data-testid="chunk-log"]';
+    const dangerousTags = all
+      .filter((e) => never.includes(e.localName) || (notInText.includes(e.localName) && e.closest(untrusted)))
+      .map((e) => e.outerHTML.slice(0, 120));
+    const handlerAttrs = all.flatMap((e) =>
+      [...e.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${e.tagName.toLowerCase()}[${a.name}=${a.value.slice(0, 60)}]`));
+    const jsUrls = all.flatMap((e) =>
+      [...e.attributes]
+        .filter((a) => /^(href|src|xlink:href|action|formaction|data|srcdoc)$/i.test(a.name))
+        .map((a) => ({ tag: e.tagName.toLowerCase(), name: a.name, value: a.value })));
+    const badLinks = [...(chat ? chat.querySelectorAll('a[href]') : [])]
+      .map((a) => a.getAttribute('href'))
+      .filter((h) => !/^(https?:|mailto:)/i.test(h.trim()));
+    const badUrls = jsUrls.filter((u) => /^\s*(javascript|data|vbscript):/i.test(u.value));
+    return {
+      pwned: typeof window.__pwned === 'undefined' ? null : String(window.__pwned),
+      cspViolations: window.__cspViolations || [],
+      dangerousTags,
+      handlerAttrs,
+      badLinks,
+      badUrls,
+    };
+  });
+}
+
+/**
+ * Awaits `promise`, but if the page does not settle it within `ms` (e.g. its main thread is
+ * frozen, so even Playwright's own timeouts cannot answer), closes the page and throws `what`.
+ * Closing first keeps the failure diagnostics from hanging on the frozen page.
+ */
+export async function pageDeadline(page, promise, ms, what) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} (no answer from the page within ${ms} ms: is its main thread frozen?)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } catch (err) {
+    if (/no answer from the page/.test(err.message)) await page.close({ runBeforeUnload: false }).catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat-experience helpers (issue 4: tests/chat-*.test.mjs and tests/screenshots.test.mjs).
+
+/** Like `env.withPage`, with `inPage` options (e.g. `{ viewport: { width: 360, height: 740 } }`). */
+export async function withPageOpts(env, t, opts, fn) {
+  env.mock.reset();
+  return inPage(env.browser, t, fn, opts);
+}
+
+/** Two animation frames: text coalesced per frame and rAF scrolling are applied after this. */
+export async function frames(page, n = 2) {
+  await page.evaluate((n) => new Promise((r) => {
+    const step = (k) => (k <= 0 ? r() : requestAnimationFrame(() => step(k - 1)));
+    step(n);
+  }), n);
+}
+
+/** Wait for a terminal state (done/error/stopped) and two frames; returns the state. */
+export async function waitForTurnEnd(page, timeout = STATE_TIMEOUT) {
+  const st = await waitForState(page, ['done', 'error', 'stopped'], timeout);
+  await frames(page);
+  return st;
+}
+
+/** Send `text` and wait for the turn to end; returns the final state. */
+export async function sendAndWait(page, text, timeout = STATE_TIMEOUT) {
+  await sendPrompt(page, text);
+  return waitForTurnEnd(page, timeout);
+}
+
+/**
+ * The conversation as shown, in one atomic read: every message in order with its role, text
+ * (message-user / message-assistant textContent), and for answers data-status and message-error.
+ */
+export async function conversationView(page) {
+  return page.evaluate(() => {
+    const log = document.querySelector('[data-testid="messages"]') || document;
+    const nodes = log.querySelectorAll('[data-testid="message-user"], [data-testid="message-assistant"]');
+    return [...nodes].map((el) => {
+      if (el.getAttribute('data-testid') === 'message-user') return { role: 'user', text: el.textContent };
+      const art = el.closest('[data-status]');
+      const err = art && art.querySelector('[data-testid="message-error"]');
+      return {
+        role: 'assistant',
+        text: el.textContent,
+        status: art ? art.getAttribute('data-status') : null,
+        error: err ? err.textContent : null,
+      };
+    });
+  });
+}
+
+/** Every `chat-stream.*` entry of localStorage and sessionStorage, and the cookie. */
+export async function storageDump(page) {
+  return page.evaluate(() => {
+    const dump = (s) => Object.fromEntries(Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i))]));
+    return { local: dump(localStorage), session: dump(sessionStorage), cookie: document.cookie };
+  });
+}
+
+/** Reload the page and wait until the app is mounted again (same context: storage is kept). */
+export async function reloadApp(page, url) {
+  if (url) await page.goto(url, { waitUntil: 'load', timeout: LOAD_TIMEOUT });
+  else await page.reload({ waitUntil: 'load', timeout: LOAD_TIMEOUT });
+  await page.locator(sel('chat')).waitFor({ state: 'attached', timeout: LOAD_TIMEOUT });
+  await page.locator(sel('prompt')).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
+  await frames(page);
+}
+
+/** The `{role, content}` of every message of a logged request body. */
+export function bodyMessages(entry) {
+  return ((entry && entry.body && entry.body.messages) || []).map((m) => ({ ...m }));
+}
+
+/** Wait until `fn(arg)` (run in the page) is truthy; returns its value. Fails with `what`. */
+export async function waitInPage(page, fn, arg, what, timeout = STATE_TIMEOUT) {
+  try {
+    const h = await page.waitForFunction(fn, arg, { timeout, polling: 'raf' });
+    return await h.jsonValue();
+  } catch (err) {
+    throw new Error(`timed out after ${timeout} ms waiting for ${what} (state "${await chatState(page).catch(() => '?')}")`, { cause: err });
+  }
+}
+
+/**
+ * The `buttonId` control belonging to the `index`-th element with test id `anchorId` (e.g. the
+ * `copy` button of the 2nd `message-user`): found in the nearest ancestor that holds that one
+ * message only. Returns a locator.
+ */
+export async function controlOf(page, anchorId, index, buttonId) {
+  const token = `p${Math.random().toString(36).slice(2)}`;
+  const found = await page.evaluate(([a, i, b, token]) => {
+    const el = document.querySelectorAll(`[data-testid="${a}"]`)[i];
+    const msgSel = '[data-testid="message-user"], [data-testid="message-assistant"], [data-testid="edit-input"]';
+    for (let p = el; p; p = p.parentElement) {
+      if (p.querySelectorAll(msgSel).length > 1) break;
+      const btn = p.querySelector(`[data-testid="${b}"]`);
+      if (btn) {
+        btn.setAttribute('data-e2e-pick', token);
+        return true;
+      }
+    }
+    return false;
+  }, [anchorId, index, buttonId, token]);
+  assert.ok(found, `no [data-testid=${buttonId}] belongs to [data-testid=${anchorId}] #${index}`);
+  return page.locator(`[data-e2e-pick="${token}"]`);
+}

@@ -13,6 +13,7 @@
 // Routes:
 //   OPTIONS *                      CORS preflight (reflects Origin; allows content-type, authorization)
 //   GET  /v1/models                OpenAI model list; the ids are the scenario names
+//   GET  /auth/v1/models           the same list, but 401 (AUTH_ERROR) unless `Authorization: Bearer sk-test-123`
 //   POST /v1/chat/completions      scripted completion, streaming (SSE) or not
 //   GET  /__log                    JSON array of the requests received (see `LogEntry` below)
 //   POST /__reset                  clears the log
@@ -57,8 +58,93 @@ export const SCENARIOS = [
   'mock-utf8',
   'mock-crlf',
   'mock-truncated',
+  // Issue 4 (the chat experience): see CHAT_SCENARIOS below.
+  'mock-echo',
+  'mock-markdown',
+  'mock-code-long',
+  'mock-xss',
+  'mock-think',
+  'mock-reasoning',
+  'mock-reasoning-alt',
+  'mock-reasoning-only',
+  'mock-long',
 ];
 const DEFAULT_SCENARIO = 'mock-happy';
+
+// ---------------------------------------------------------------------------------------------
+// Issue 4 scenarios (the chat experience).
+//
+// mock-echo            `Answer N: you said "<last user message>".` in word deltas, 30 ms apart; N counts
+//                      the mock-echo requests since the last reset (1, 2, 3, ...), so a regenerated answer
+//                      differs from the one it replaces. Markers in the last user message change it:
+//                        [error]       "Partial ", "answer ", then a mid-stream error (like mock-midstream-error)
+//                        [slow]        "tick N " every 200 ms for 60 s (like mock-slow)
+//                        [error-once]  / [slow-once]: the same, but only the first time that exact user
+//                                      message is seen since the reset; later (regenerate) it is echoed
+// mock-markdown        MARKDOWN_TEXT (heading, paragraph with strong / inline code / links, list, table,
+//                      rust code fence) in 7-character deltas 12 ms apart: constructs cut everywhere
+// mock-code-long       CODE_LONG_TEXT: a python fence of 80 lines (~3.5 KB, longer than one render segment)
+// mock-xss             xssText(host): <script>, <img onerror>, [x](javascript:), an image pointing at this
+//                      server (GET /xss-pixel.png must never arrive) and a raw <a href=javascript:>
+// mock-think           THINK_DELTAS: `<think>…</think>` at the start of content, tags split across deltas
+// mock-reasoning       REASONING_PARTS in `delta.reasoning_content`, then ANSWER_AFTER_REASONING in content
+// mock-reasoning-alt   the same with `delta.reasoning` (OpenRouter's field)
+// mock-reasoning-only  REASONING_PARTS in `delta.reasoning_content`, no content at all, finish_reason stop
+// mock-long            longParagraph(i) for i = 1..LONG_PARAGRAPHS, one paragraph ("\n\n"-separated) every
+//                      LONG_GAP_MS (~12 s in all): a long, slow answer for scrolling and live figures
+export const ECHO_COUNT_START = 1;
+export const echoText = (n, userText) => `Answer ${n}: you said "${userText}".`;
+export const MARKDOWN_CODE = 'fn main() {\n    let greeting = "hi <b>";\n    println!("{greeting} from a very long line of rust code that should scroll inside its block");\n}';
+export const MARKDOWN_TEXT = [
+  '# Streaming report',
+  '',
+  'Here is a **summary** with `inline code`, [the docs](https://example.com/docs) and [mail](mailto:team@example.com).',
+  '',
+  '## Details',
+  '',
+  '- first item',
+  '- second item with `code`',
+  '- third item',
+  '',
+  '| Name | Value |',
+  '| --- | ---: |',
+  '| alpha | 1 |',
+  '| beta | 22 |',
+  '',
+  '```rust',
+  MARKDOWN_CODE,
+  '```',
+  '',
+  'Done.',
+].join('\n');
+export const CODE_LONG_LINES = Array.from({ length: 80 }, (_, i) => `print("line ${String(i + 1).padStart(2, '0')} of a long code block")  # ${'x'.repeat(i % 7)}`);
+export const CODE_LONG_CODE = CODE_LONG_LINES.join('\n');
+export const CODE_LONG_TEXT = `Here is the code:\n\n\`\`\`python\n${CODE_LONG_CODE}\n\`\`\`\n\nThat is all.`;
+export const XSS_SCRIPT = "<script>window.__xss = 'script'; alert('script')</script>";
+export const XSS_IMG = `<img src=x onerror="window.__xss='img'; alert('img')">`;
+export const XSS_LINK_LABEL = 'click me';
+export const XSS_LINK = `[${XSS_LINK_LABEL}](javascript:window.__xss='link';alert('link'))`;
+export const XSS_RAW_A = `<a href="javascript:window.__xss='a'">raw link</a>`;
+export const xssText = (host) =>
+  [
+    `Payload one: ${XSS_SCRIPT}`,
+    `Payload two: ${XSS_IMG}`,
+    `Payload three: ${XSS_LINK}`,
+    `Payload four: ![pixel](http://${host}/xss-pixel.png)`,
+    `Payload five: ${XSS_RAW_A}`,
+    'End of payloads.',
+  ].join('\n\n');
+export const THINK_DELTAS = ['<thi', 'nk>Let me ', 'think about ', 'it.</th', 'ink>\n\n', 'The answer ', 'is 42.'];
+export const THINK_REASONING = 'Let me think about it.';
+export const THINK_ANSWER = 'The answer is 42.';
+export const REASONING_PARTS = ['First, ', 'consider ', 'the question. ', 'Then answer it.'];
+export const REASONING_TEXT = REASONING_PARTS.join('');
+export const ANSWER_AFTER_REASONING = 'Final answer.';
+export const LONG_PARAGRAPHS = 150;
+export const LONG_GAP_MS = 80;
+export const longParagraph = (i) =>
+  `Paragraph ${i}. The streamed answer keeps growing so that the conversation log has to scroll; ` +
+  'a reader who scrolls up must be left where they are while new text keeps arriving below.';
 
 const FIRST_CHUNK_MS = 60; // role-only chunk
 const FIRST_DELTA_MS = 150; // first content delta (time to first token)
@@ -245,6 +331,93 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     s.end();
   }
 
+  // Issue 4: requests seen per counter since the last reset (mock-echo numbering, *-once markers).
+  const seen = new Map();
+  const bump = (key) => {
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n;
+  };
+
+  // Like streamDeltas, but each delta is a whole `delta` object (reasoning fields, etc.).
+  async function streamDeltaObjects(s, meta, deltas, { includeUsage = false, gap = DELTA_GAP_MS } = {}) {
+    if (!(await s.wait(FIRST_CHUNK_MS))) return;
+    if (!s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })))) return;
+    if (!(await s.wait(FIRST_DELTA_MS - FIRST_CHUNK_MS))) return;
+    for (let i = 0; i < deltas.length; i++) {
+      if (i > 0 && !(await s.wait(gap))) return;
+      if (!s.write(sse(chunkObj(meta, deltas[i])))) return;
+    }
+    if (!(await s.wait(gap))) return;
+    if (!s.write(sse(chunkObj(meta, {}, 'stop')))) return;
+    if (includeUsage) {
+      if (!(await s.wait(10))) return;
+      if (!s.write(sse(usageObj(meta, deltas.length)))) return;
+    }
+    if (!(await s.wait(10))) return;
+    if (!s.write(sse('[DONE]'))) return;
+    s.end();
+  }
+
+  const pieces = (text, size) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+
+  async function chatScenario(req, s, meta, scenario, body, includeUsage) {
+    const opts = { includeUsage };
+    switch (scenario) {
+      case 'mock-echo': {
+        const msgs = body.messages;
+        let user = '';
+        for (let i = msgs.length - 1; i >= 0; i--) {
+          if (msgs[i] && msgs[i].role === 'user') {
+            user = typeof msgs[i].content === 'string' ? msgs[i].content : JSON.stringify(msgs[i].content);
+            break;
+          }
+        }
+        const once = /\[(error|slow)-once\]/.exec(user);
+        const first = once ? bump(`once:${user}`) === 1 : false;
+        const n = bump('mock-echo');
+        if (/\[error\]/.test(user) || (once && once[1] === 'error' && first)) {
+          if (!(await partialStream(s, meta, MIDSTREAM_ERROR_DELTAS))) return;
+          s.write(sse({ error: { message: MIDSTREAM_ERROR_MESSAGE, type: 'server_error', param: null, code: null } }));
+          if (!(await s.wait(10))) return;
+          s.write(sse('[DONE]'));
+          return s.end();
+        }
+        if (/\[slow\]/.test(user) || (once && once[1] === 'slow' && first)) {
+          const k = Math.floor(SLOW_DURATION_MS / SLOW_INTERVAL_MS);
+          const deltas = Array.from({ length: k }, (_, i) => `tick ${i} `);
+          return streamDeltas(s, meta, deltas, { ...opts, gap: SLOW_INTERVAL_MS });
+        }
+        return streamDeltas(s, meta, echoText(n, user).split(/(?= )/), { ...opts, gap: 30 });
+      }
+      case 'mock-markdown':
+        return streamDeltas(s, meta, pieces(MARKDOWN_TEXT, 7), { ...opts, gap: 12 });
+      case 'mock-code-long':
+        return streamDeltas(s, meta, pieces(CODE_LONG_TEXT, 40), { ...opts, gap: 4 });
+      case 'mock-xss':
+        return streamDeltas(s, meta, pieces(xssText(req.headers.host || '127.0.0.1'), 5), { ...opts, gap: 8 });
+      case 'mock-think':
+        return streamDeltas(s, meta, THINK_DELTAS, opts);
+      case 'mock-reasoning':
+      case 'mock-reasoning-alt': {
+        const field = scenario === 'mock-reasoning' ? 'reasoning_content' : 'reasoning';
+        const deltas = [
+          ...REASONING_PARTS.map((r) => ({ content: null, [field]: r })),
+          { content: ANSWER_AFTER_REASONING, [field]: null },
+        ];
+        return streamDeltaObjects(s, meta, deltas, opts);
+      }
+      case 'mock-reasoning-only':
+        return streamDeltaObjects(s, meta, REASONING_PARTS.map((r) => ({ content: null, reasoning_content: r })), opts);
+      case 'mock-long': {
+        const deltas = Array.from({ length: LONG_PARAGRAPHS }, (_, i) => (i ? '\n\n' : '') + longParagraph(i + 1));
+        return streamDeltas(s, meta, deltas, { ...opts, gap: LONG_GAP_MS });
+      }
+      default:
+        return streamDeltas(s, meta, HAPPY_DELTAS, opts);
+    }
+  }
+
   async function handleCompletion(req, res, entry) {
     const raw = await readBody(req);
     entry.rawBody = raw.toString('utf8');
@@ -350,6 +523,16 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
           preamble: ': keep-alive\r\n\r\n',
           splitCrlf: true,
         });
+      case 'mock-echo':
+      case 'mock-markdown':
+      case 'mock-code-long':
+      case 'mock-xss':
+      case 'mock-think':
+      case 'mock-reasoning':
+      case 'mock-reasoning-alt':
+      case 'mock-reasoning-only':
+      case 'mock-long':
+        return chatScenario(req, s, meta, scenario, body, includeUsage);
       case 'mock-auth':
       case 'mock-happy':
       default:
@@ -415,6 +598,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     if (path === '/__log' && req.method === 'GET') return sendJson(req, res, 200, log);
     if (path === '/__reset' && (req.method === 'POST' || req.method === 'GET')) {
       log.length = 0;
+      seen.clear();
       return sendJson(req, res, 200, { ok: true });
     }
 
@@ -463,6 +647,18 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
           data: SCENARIOS.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'chat-stream-e2e' })),
         });
       }
+      if (req.method === 'GET' && path === '/auth/v1/models') {
+        // Issue 4: a models list that needs the key (list-models error path).
+        if ((req.headers.authorization || '') !== `Bearer ${AUTH_KEY}`) {
+          entry.status = 401;
+          return sendJson(req, res, 401, AUTH_ERROR);
+        }
+        entry.status = 200;
+        return sendJson(req, res, 200, {
+          object: 'list',
+          data: SCENARIOS.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'chat-stream-e2e' })),
+        });
+      }
       if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
         return await handleCompletion(req, res, entry);
       }
@@ -497,6 +693,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     log,
     reset() {
       log.length = 0;
+      seen.clear();
     },
     close() {
       for (const t of timers) clearTimeout(t);

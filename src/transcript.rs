@@ -406,7 +406,14 @@ pub struct Transcript {
     pub messages: Vec<Message>,
     /// The latest turn, if any.
     pub turn: Option<Turn>,
-    next_id: u64,
+}
+
+/// Message ids are unique across every transcript of the page, so a view keyed by id never
+/// mistakes a message of a reopened conversation for one it already shows.
+fn next_message_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Transcript {
@@ -415,12 +422,11 @@ impl Transcript {
         Self::default()
     }
 
-    /// A conversation restored from saved messages (ids are renumbered), with no turn.
+    /// A conversation restored from saved messages (with new ids), with no turn.
     pub fn restore(messages: Vec<Message>) -> Self {
         let mut t = Self::new();
         for mut m in messages {
-            t.next_id += 1;
-            m.id = t.next_id;
+            m.id = next_message_id();
             t.messages.push(m);
         }
         t
@@ -434,9 +440,8 @@ impl Transcript {
     fn push_message(&mut self, role: Role, text: &str) -> usize {
         let mut content = MdText::default();
         content.push_str(text);
-        self.next_id += 1;
         self.messages.push(Message {
-            id: self.next_id,
+            id: next_message_id(),
             role: Some(role),
             content,
             ..Message::default()

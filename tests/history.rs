@@ -429,7 +429,11 @@ fn a_transcript_is_saved_with_every_status_and_restored() {
         assert_eq!(a.error, b.error);
     }
     let ids: Vec<u64> = restored.messages.iter().map(|m| m.id).collect();
-    assert_eq!(ids, vec![1, 2, 3, 4, 5, 6]);
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "fresh, distinct ids: {ids:?}"
+    );
+    assert!(ids.iter().all(|id| !t.messages.iter().any(|m| m.id == *id)));
     // Saving the restored transcript again gives the same conversation.
     assert_eq!(
         Conversation::from_transcript("c1", &restored, 5000.0, 4000.0),

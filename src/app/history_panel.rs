@@ -363,13 +363,13 @@ fn ConversationItem(
                             set_draft.set(title.get_value());
                             set_renaming.set(true);
                         }>
-                        "✎"
+                        "Rename"
                     </button>
                     <button type="button" class="cs-button cs-button--small cs-button--quiet"
                         data-testid="conversation-delete" aria-label=format!("Delete “{}”", title.get_value())
                         disabled=move || busy.get().is_busy()
                         on:click=move |_| history.delete(&id.get_value())>
-                        "🗑"
+                        "Delete"
                     </button>
                 }
             >

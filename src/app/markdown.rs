@@ -148,18 +148,19 @@ fn block_view(
             view! { <blockquote>{blocks_view(inner, fence_code)}</blockquote> }.into_any()
         }
         Block::Table { align, head, rows } => {
+            // Classes, not `style=`: the page's CSP allows no inline styles.
             let style = move |i: usize| match align.get(i).copied().unwrap_or(Align::None) {
                 Align::None => None,
-                Align::Left => Some("text-align:left"),
-                Align::Center => Some("text-align:center"),
-                Align::Right => Some("text-align:right"),
+                Align::Left => Some("cs-md__left"),
+                Align::Center => Some("cs-md__center"),
+                Align::Right => Some("cs-md__right"),
             };
             // A table continued from an earlier segment has no header row of its own.
             let head = (!head.is_empty()).then(|| {
                 let cells = head
                     .into_iter()
                     .enumerate()
-                    .map(|(i, cell)| view! { <th style=style(i)>{inlines_view(cell)}</th> })
+                    .map(|(i, cell)| view! { <th class=style(i)>{inlines_view(cell)}</th> })
                     .collect_view();
                 view! { <thead><tr>{cells}</tr></thead> }
             });
@@ -169,7 +170,7 @@ fn block_view(
                     let cells = row
                         .into_iter()
                         .enumerate()
-                        .map(|(i, cell)| view! { <td style=style(i)>{inlines_view(cell)}</td> })
+                        .map(|(i, cell)| view! { <td class=style(i)>{inlines_view(cell)}</td> })
                         .collect_view();
                     view! { <tr>{cells}</tr> }
                 })

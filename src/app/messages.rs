@@ -133,8 +133,16 @@ pub fn MessageView(
                 .unwrap_or_default()
         })
     });
+    // The latest turn's error is shown once, in the notice under the conversation; older
+    // failed answers (and reopened ones) carry theirs here.
     let error = Memo::new(move |_| {
-        transcript.with(|t| t.messages.get(index).and_then(|m| m.error.clone()))
+        transcript.with(|t| {
+            let noticed = t.turn.as_ref().is_some_and(|turn| turn.message == index);
+            t.messages
+                .get(index)
+                .and_then(|m| m.error.clone())
+                .filter(|_| !noticed)
+        })
     });
     let class = move || match status.get() {
         MessageStatus::Complete => "cs-msg cs-msg--assistant",

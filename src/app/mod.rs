@@ -129,11 +129,16 @@ pub fn ChatStream(
         });
     }
 
+    let prompt_box = NodeRef::<leptos::html::Textarea>::new();
     let send = move || {
         let text = prompt.get_untracked();
         if !text.trim().is_empty() && !state.get_untracked().is_busy() {
             set_prompt.set(String::new());
             chat.send(text);
+            // Send is disabled while the answer streams: keep focus in the chat (Esc stops).
+            if let Some(el) = prompt_box.get_untracked() {
+                let _ = el.focus();
+            }
         }
     };
     let on_keydown = move |ev: KeyboardEvent| {
@@ -192,14 +197,6 @@ pub fn ChatStream(
                 </div>
             </header>
             <p class="cs-visually-hidden" role="status" aria-live="polite">{announcement}</p>
-            <SettingsPanel
-                settings=settings
-                api_key=api_key
-                set_api_key=set_api_key
-                remember_key=remember_key
-                set_remember_key=set_remember_key
-                can_remember=persist
-            />
             <main class="cs-main">
                 <MessageList chat=chat />
                 <TurnNotices transcript=chat.transcript />
@@ -215,6 +212,7 @@ pub fn ChatStream(
                         id="cs-prompt"
                         class="cs-composer__input"
                         data-testid="prompt"
+                        node_ref=prompt_box
                         rows="3"
                         placeholder="Ask something… (Enter sends, Shift+Enter for a new line, Esc stops)"
                         prop:value=move || prompt.get()
@@ -252,6 +250,14 @@ pub fn ChatStream(
                 </form>
             </main>
             <aside class="cs-side">
+                <SettingsPanel
+                    settings=settings
+                    api_key=api_key
+                    set_api_key=set_api_key
+                    remember_key=remember_key
+                    set_remember_key=set_remember_key
+                    can_remember=persist
+                />
                 {history.map(|h| view! { <HistoryPanel history=h /> })}
                 <TurnStats transcript=chat.transcript />
                 <ChunkLog transcript=chat.transcript />

@@ -37,8 +37,12 @@ pub fn use_follow_bottom(
     Effect::new(move |_| {
         track();
         if following.get_untracked() {
-            // After the DOM update and before paint.
-            request_animation_frame(move || this.scroll_to_bottom());
+            // After the DOM update and before paint; the reader may have scrolled up meanwhile.
+            request_animation_frame(move || {
+                if this.following.try_get_untracked() == Some(true) {
+                    this.scroll_to_bottom();
+                }
+            });
         }
     });
     this

@@ -113,7 +113,7 @@ pub fn SettingsPanel(
                 }}
                 <label class="cs-field cs-field--wide">
                     <span>
-                        {move || if remember_key.get() { "API key (remembered on this device)" } else { "API key (kept for this tab only)" }}
+                        {move || if remember_key.get() { "API key (remembered on this device)" } else { "API key (kept in this page only, not stored)" }}
                     </span>
                     <input
                         type="password"
