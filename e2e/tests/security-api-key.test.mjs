@@ -1,9 +1,10 @@
 // Issue 6: a planted API key typed into the page goes to the configured endpoint in the
 // `Authorization: Bearer` header of the POST, and NOWHERE else: not in any URL, web storage,
-// cookie, IndexedDB, Cache Storage, console message, DOM text or attribute, error message, or any
-// other header or body the server receives. Runs under the page's own CSP.
+// cookie, IndexedDB, Cache Storage, console message, DOM text or attribute, error message, exported
+// history, or any other header or body the server receives. Runs under the page's own CSP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import {
   useHostileEnv, openApp, runTurn, installSecurityTraps, inertnessReport, sel, TEST_TIMEOUT,
 } from '../helpers.mjs';
@@ -110,6 +111,12 @@ test('a planted API key is sent only as the Bearer header of the completion POST
     const rep = await inertnessReport(page);
     assert.deepEqual(rep.cspViolations, [], 'no CSP violation');
     assert.deepEqual(traps.dialogs, []);
+
+    // --- the exported history ---
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('export')).click()]);
+    const exported = await fsp.readFile(await download.path(), 'utf8');
+    assert.ok(JSON.parse(exported).conversations.length >= 1, 'the export holds the conversation');
+    assert.ok(!exported.includes(KEY), 'the exported history contains the key');
 
     // --- the server ---
     const log = env.mock.log;
