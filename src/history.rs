@@ -824,6 +824,18 @@ pub struct MergeReport {
     pub new_ids: Vec<String>,
 }
 
+impl MergeReport {
+    /// Counts one imported conversation, added under `id` (`renamed`: a new id).
+    fn record(&mut self, id: &str, renamed: bool) {
+        if renamed {
+            self.renamed += 1;
+        } else {
+            self.added += 1;
+        }
+        self.new_ids.push(id.to_owned());
+    }
+}
+
 impl fmt::Display for MergeReport {
     /// `Imported 3 conversations (1 under a new id, because its id was taken); 2 were already
     /// there.`
@@ -877,14 +889,9 @@ pub fn merge(existing: &mut Vec<Conversation>, imported: Vec<Conversation>) -> M
             report.skipped += 1;
             continue;
         };
-        if renamed {
-            report.renamed += 1;
-        } else {
-            report.added += 1;
-        }
+        report.record(&id, renamed);
         conversation.id = id;
         by_id.insert(conversation.id.clone(), existing.len());
-        report.new_ids.push(conversation.id.clone());
         existing.push(conversation);
     }
     report
@@ -1378,14 +1385,9 @@ impl<K: KeyValue> HistoryStore<K> {
                 report.skipped += 1;
                 continue;
             };
-            if renamed {
-                report.renamed += 1;
-            } else {
-                report.added += 1;
-            }
+            report.record(&id, renamed);
             conversation.id = id;
             taken.insert(conversation.id.clone());
-            report.new_ids.push(conversation.id.clone());
             to_save.push(conversation);
         }
         let total = to_save.len();
