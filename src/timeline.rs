@@ -42,6 +42,8 @@ pub fn layout(runs: &[Run<'_>], width: f64) -> Layout {
         .flat_map(|r| r.marks.iter().copied().chain(r.total))
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
+    // Before any run, a one-second axis rather than one of a fraction of a millisecond.
+    let latest = if latest > 0.0 { latest } else { 1000.0 };
     let step = nice_step(latest.max(1.0) / 5.0);
     let span_ms = (latest / step).ceil().max(1.0) * step;
     let x = |ms: f64| (ms.clamp(0.0, span_ms) / span_ms) * width;

@@ -674,6 +674,13 @@ fn restore_renumbers_ids_and_has_no_turn() {
 }
 
 #[test]
+fn an_empty_timeline_spans_one_second() {
+    let l = chat_stream::timeline::layout(&[], 600.0);
+    assert_eq!(l.span_ms, 1000.0);
+    assert_eq!(l.ticks.last().map(|t| t.label.as_str()), Some("1 s"));
+}
+
+#[test]
 fn sparkline_climbs_with_each_chunk_and_stays_small() {
     use chat_stream::timeline::sparkline;
     assert!(sparkline(&[], None, 100.0, 20.0).is_empty());
