@@ -22,6 +22,8 @@ pub mod transcript;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(all(target_arch = "wasm32", feature = "wasm-bench"))]
+pub mod bench;
 #[cfg(target_arch = "wasm32")]
 pub mod transport;
 
