@@ -35,6 +35,7 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { listen, parseArgs } from './server-util.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Texts. Every answer is one line of plain words (no markdown markup), so the exact assertions on
@@ -187,7 +188,6 @@ export const sse = (obj, eol = '\n') => `data: ${typeof obj === 'string' ? obj :
 export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet = true } = {}) {
   const log = [];
   let nextId = 1;
-  const openSockets = new Set();
   const timers = new Set();
 
   function makeSession(req, res, entry) {
@@ -827,18 +827,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
       } else res.destroy();
     }
   });
-  server.keepAliveTimeout = 5000;
-  server.on('connection', (sock) => {
-    sock.setNoDelay(true);
-    openSockets.add(sock);
-    sock.on('close', () => openSockets.delete(sock));
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const actualPort = server.address().port;
-  const url = `http://${host}:${actualPort}`;
+  const { url, port: actualPort, close } = await listen(server, port, host);
   return {
     url,
     port: actualPort,
@@ -849,25 +838,10 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
     reset() {
       log.length = 0;
     },
-    close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const s of openSockets) s.destroy();
-      });
-    },
+    close: () => close(timers),
   };
 }
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
-    if (m) out[m[1]] = m[2] ?? argv[++i];
-  }
-  return out;
-}
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = parseArgs(process.argv.slice(2));

@@ -27,6 +27,7 @@
 
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { listen, parseArgs } from './server-util.mjs';
 
 export const HAPPY_TEXT = 'Hello! This is a streamed answer from the mock server.';
 // Ten deltas, each word with its leading space.
@@ -208,7 +209,6 @@ export function splitInsideMultibyte(buf) {
 export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = true } = {}) {
   const log = [];
   let nextId = 1;
-  const openSockets = new Set();
   const timers = new Set();
 
   // A cancellable sleep: resolves false when the request's connection has closed.
@@ -672,19 +672,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       else res.destroy();
     }
   });
-  server.keepAliveTimeout = 5000;
-  server.on('connection', (sock) => {
-    sock.setNoDelay(true);
-    openSockets.add(sock);
-    sock.on('close', () => openSockets.delete(sock));
-  });
-
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const actualPort = server.address().port;
-  const url = `http://${host}:${actualPort}`;
+  const { url, port: actualPort, close } = await listen(server, port, host);
 
   return {
     url,
@@ -695,27 +683,10 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       log.length = 0;
       seen.clear();
     },
-    close() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const s of openSockets) s.destroy();
-      });
-    },
+    close: () => close(timers),
   };
 }
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (!m) continue;
-    out[m[1]] = m[2] ?? argv[++i];
-  }
-  return out;
-}
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = parseArgs(process.argv.slice(2));
