@@ -1,8 +1,8 @@
-// Plumbing shared by the scripted servers (mock-server.mjs, hostile-server.mjs): listening with
+// Plumbing shared by the test servers (mock, hostile and static): listening with
 // tracked sockets so `close()` never waits for a hung stream, and `--flag value` parsing.
 
 /**
- * Starts `server` on `host:port` (0 = any free port). Returns `{ url, port, close(timers) }`;
+ * Starts `server` on `host:port` (0 = any free port). Returns `{ url, port, close(timers?) }`;
  * `close` clears the given timers, stops listening and destroys every open socket.
  */
 export async function listen(server, port, host) {
@@ -21,7 +21,7 @@ export async function listen(server, port, host) {
   return {
     url: `http://${host}:${actualPort}`,
     port: actualPort,
-    close(timers) {
+    close(timers = new Set()) {
       for (const t of timers) clearTimeout(t);
       timers.clear();
       return new Promise((resolve) => {

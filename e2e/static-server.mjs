@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listen, parseArgs } from './server-util.mjs';
 
 export const DEFAULT_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
 
@@ -40,7 +41,6 @@ const MIME = {
 
 export async function startStaticServer({ root = DEFAULT_ROOT, port = 0, host = '127.0.0.1', quiet = true } = {}) {
   const absRoot = path.resolve(root instanceof URL ? fileURLToPath(root) : root);
-  const sockets = new Set();
 
   const server = http.createServer(async (req, res) => {
     const send = (status, body, type = 'text/plain; charset=utf-8') => {
@@ -77,35 +77,17 @@ export async function startStaticServer({ root = DEFAULT_ROOT, port = 0, host = 
       send(404, `not found: ${rel}\n`);
     }
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const actualPort = server.address().port;
+  const { url, port: actualPort, close } = await listen(server, port, host);
   return {
-    url: `http://${host}:${actualPort}`,
+    url,
     port: actualPort,
     root: absRoot,
-    close() {
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
+    close: () => close(),
   };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const args = {};
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(argv[i]);
-    if (m) args[m[1]] = m[2] ?? argv[++i];
-  }
+  const args = parseArgs(process.argv.slice(2));
   const srv = await startStaticServer({
     root: args.root ? path.resolve(args.root) : DEFAULT_ROOT,
     port: Number(args.port ?? 8080),
