@@ -6,7 +6,8 @@
 //   node e2e/static-server.mjs [--root dist] [--port 8080] [--host 127.0.0.1]
 //
 // 127.0.0.1 only, correct MIME types (.wasm = application/wasm so streaming instantiation works),
-// `Cache-Control: no-store` on everything, index.html for `/` and for directories.
+// `Cache-Control: no-store` on everything, index.html for `/` and for directories, and
+// `Access-Control-Allow-Origin: *` so other origins can embed the component from it.
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -68,6 +69,9 @@ export async function startStaticServer({ root = DEFAULT_ROOT, port = 0, host = 
         'content-length': st.size,
         'cache-control': 'no-store, max-age=0',
         'x-content-type-options': 'nosniff',
+        // The embed loader, its wasm and CSS may be used by pages of other origins (module
+        // scripts and wasm are fetched in CORS mode).
+        'access-control-allow-origin': '*',
       });
       if (!quiet) console.log(`${req.method} ${rel} -> 200 ${type}`);
       if (req.method === 'HEAD') return res.end();

@@ -4,13 +4,43 @@
 //! - [`sse`]: bytes → events, an I/O-free WHATWG event-stream decoder;
 //! - [`openai`]: events → typed frames (chunks, `[DONE]`, in-band errors);
 //! - [`transcript`]: frames → conversation state and timing marks;
-//! - [`settings`]: the user's settings and how a page URL prefills them;
-//! - `transport` (wasm only): the one module that talks to `fetch`;
-//! - `app` (wasm only): Leptos components that wire signals to the above.
+//! - [`events`]: transcript → what the host hears (start, delta, done, error);
+//! - [`settings`]: the user's settings and how a page URL or element attributes set them;
+//! - [`transport`]: the one module that talks to `fetch`;
+//! - [`app`]: Leptos components and the [`use_chat_stream`] hook, which wire signals to the above;
+//! - [`embed`]: the `<chat-stream>` custom element and the JS `mount()` API (with `chat-stream.js`).
 //!
-//! The first four are plain Rust and tested on the host with `cargo test`.
+//! The pure layers are tested on the host with `cargo test`; the browser layers compile
+//! everywhere (so their examples are checked) and run in a browser (`wasm-pack test`).
+//!
+//! # Use it from Leptos
+//!
+//! The ready-made component, streaming from a local server:
+//!
+//! ```no_run
+//! use chat_stream::ChatStream;
+//! use leptos::prelude::*;
+//!
+//! fn main() {
+//!     leptos::mount::mount_to_body(|| {
+//!         view! {
+//!             <ChatStream
+//!                 endpoint="http://127.0.0.1:8081/v1"
+//!                 model="gemma-3-270m"
+//!                 compact=true
+//!                 on_done=move |done: chat_stream::events::ChatDone| {
+//!                     leptos::logging::log!("{} characters", done.text.len())
+//!                 }
+//!             />
+//!         }
+//!     });
+//! }
+//! ```
+//!
+//! Or your own view on the streaming core, with [`use_chat_stream`] (see its example).
 
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod markdown;
 pub mod openai;
@@ -20,11 +50,15 @@ pub mod sse;
 pub mod timeline;
 pub mod transcript;
 
-#[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(all(target_arch = "wasm32", feature = "wasm-bench"))]
 pub mod bench;
-#[cfg(target_arch = "wasm32")]
+pub mod embed;
 pub mod transport;
 
+pub use app::{
+    use_chat_stream, use_chat_stream_with_options, App, ChatStream, Theme, UseChatStreamOptions,
+    UseChatStreamReturn,
+};
 pub use error::ChatError;
+pub use settings::Settings;

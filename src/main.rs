@@ -1,12 +1,20 @@
-//! Mounts the app (the page served by `trunk serve`); everything else is in the library.
+//! Mounts the app (the page served by `trunk serve`) into the page's `#chat-stream-app` element;
+//! everything else is in the library. The same wasm module serves the embed loader
+//! (`chat-stream.js`), whose host pages have no such element: there this does nothing.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    use wasm_bindgen::JsCast;
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(chat_stream::app::App);
+    let root = leptos::prelude::document()
+        .get_element_by_id("chat-stream-app")
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(root) = root {
+        leptos::mount::mount_to(root, chat_stream::App).forget();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("chat-stream runs in the browser: see README.md (trunk serve).");
+    eprintln!("chat-stream runs in the browser: see README.md (bash .ci/serve, or trunk serve).");
 }

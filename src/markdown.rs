@@ -247,6 +247,25 @@ impl Segment {
     }
 }
 
+/// The text of `parts` (which add up to `len` bytes) from byte `offset` on, found from the end.
+pub(crate) fn suffix_of<'a>(
+    parts: impl DoubleEndedIterator<Item = &'a str>,
+    len: usize,
+    offset: usize,
+) -> String {
+    let mut wanted = len.saturating_sub(offset);
+    let mut tail = Vec::new();
+    for part in parts.rev() {
+        if wanted == 0 {
+            break;
+        }
+        let take = wanted.min(part.len());
+        tail.push(&part[part.len() - take..]);
+        wanted -= take;
+    }
+    tail.iter().rev().copied().collect()
+}
+
 /// Renders a whole document at once.
 pub fn render(text: &str) -> Vec<Block> {
     render_with(&Context::default(), text)
@@ -377,6 +396,16 @@ impl MdText {
             s.push_str(&seg.source);
         }
         s
+    }
+
+    /// The source from byte `offset` to the end (empty past the end); cost proportional to the
+    /// result, not to the whole text.
+    pub fn text_from(&self, offset: usize) -> String {
+        suffix_of(
+            self.segments.iter().map(|s| s.source.as_str()),
+            self.len,
+            offset,
+        )
     }
 
     /// Renders segment `index`. A paragraph cut in the middle of a long line keeps the white

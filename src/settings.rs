@@ -81,6 +81,51 @@ impl Settings {
         }
     }
 
+    /// Applies one attribute of the `<chat-stream>` element: `endpoint`, `model`, `stream`,
+    /// `system`, `temperature`, `max-tokens`, `idle-timeout`. `None` (attribute removed) and
+    /// values that do not parse restore the default. `stream` is a boolean attribute that also
+    /// takes `"false"`, `"0"`, `"off"` or `"no"`. Returns `false` for other names.
+    pub fn apply_attribute(&mut self, name: &str, value: Option<&str>) -> bool {
+        let d = Self::default();
+        let value = value.map(str::trim);
+        match name {
+            "endpoint" => {
+                self.endpoint = value
+                    .filter(|v| !v.is_empty())
+                    .map_or(d.endpoint, str::to_owned)
+            }
+            "model" => self.model = value.map_or(d.model, str::to_owned),
+            "stream" => {
+                self.stream = value.is_none_or(|v| {
+                    !matches!(
+                        v.to_ascii_lowercase().as_str(),
+                        "false" | "0" | "off" | "no"
+                    )
+                })
+            }
+            "system" => self.system = value.map_or(d.system, str::to_owned),
+            "temperature" => {
+                self.temperature = value
+                    .and_then(|v| v.parse::<f32>().ok())
+                    .filter(|t| (0.0..=2.0).contains(t))
+                    .or(d.temperature)
+            }
+            "max-tokens" => {
+                self.max_tokens = value
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .or(d.max_tokens)
+            }
+            "idle-timeout" => {
+                self.idle_timeout_secs = value
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(d.idle_timeout_secs)
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// `{endpoint}/chat/completions`, without a doubled slash.
     pub fn completions_url(&self) -> String {
         format!("{}/chat/completions", self.endpoint.trim_end_matches('/'))

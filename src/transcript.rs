@@ -95,6 +95,12 @@ impl BlockText {
     pub fn text(&self) -> String {
         self.blocks.concat()
     }
+
+    /// The text from byte `offset` to the end (empty past the end); cost proportional to the
+    /// result, not to the whole text.
+    pub fn text_from(&self, offset: usize) -> String {
+        crate::markdown::suffix_of(self.blocks.iter().map(String::as_str), self.len, offset)
+    }
 }
 
 /// How a message ended.
@@ -383,7 +389,7 @@ impl Turn {
 }
 
 /// Settings that shape a request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestOptions {
     /// Model name.
     pub model: String,

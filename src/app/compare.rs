@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{
-    hook::{use_chat_stream, UseChatStreamReturn},
+    hook::{use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn},
     stats::{seconds, turn_figure, Figure},
 };
 use crate::{
@@ -33,8 +33,9 @@ pub fn Compare(
             ..settings.get()
         })
     };
-    let plain = use_chat_stream(with_stream(false), api_key.into());
-    let streamed = use_chat_stream(with_stream(true), api_key.into());
+    let options = UseChatStreamOptions::default().api_key(api_key);
+    let plain = use_chat_stream_with_options(with_stream(false), options);
+    let streamed = use_chat_stream_with_options(with_stream(true), options);
     let (queued, set_queued) = signal(None::<String>);
 
     let run = move |_| {
@@ -53,7 +54,7 @@ pub fn Compare(
     // Streaming goes first: servers that cache prompts (llama.cpp) then favour the plain run,
     // so the comparison never flatters streaming.
     Effect::new(move |_| {
-        if streamed.state.get().is_terminal() {
+        if streamed.status.get().is_terminal() {
             if let Some(text) = queued.get_untracked() {
                 set_queued.set(None);
                 plain.send(text);
@@ -66,12 +67,12 @@ pub fn Compare(
         streamed.stop();
     };
     let busy = move || {
-        plain.state.get().is_busy()
-            || streamed.state.get().is_busy()
+        plain.status.get().is_busy()
+            || streamed.status.get().is_busy()
             || queued.with(Option::is_some)
     };
     let state = move || {
-        let (a, b) = (plain.state.get(), streamed.state.get());
+        let (a, b) = (plain.status.get(), streamed.status.get());
         if busy() {
             "running"
         } else if a == TurnState::Idle && b == TurnState::Idle {
@@ -141,7 +142,7 @@ fn RunCard(
     };
     let testid = move |key: &str| format!("compare-{id}-{key}-ms");
     view! {
-        <article class="cs-run" data-testid=format!("compare-{id}") data-state=move || chat.state.get().as_str()>
+        <article class="cs-run" data-testid=format!("compare-{id}") data-state=move || chat.status.get().as_str()>
             <h3 class="cs-run__title">{title}</h3>
             <dl class="cs-stats__list">
                 <Figure label="First chunk" testid=testid("first-chunk") value=first_chunk format=seconds />

@@ -61,7 +61,7 @@ pub fn use_history(chat: UseChatStreamReturn) -> UseHistoryReturn {
     }
     // Save when a turn starts (the user's message) and when it ends (the answer).
     Effect::new(move |was_busy: Option<bool>| {
-        let busy = chat.state.get().is_busy();
+        let busy = chat.status.get().is_busy();
         if was_busy.is_some_and(|b| b != busy) {
             this.save();
         }
@@ -138,7 +138,7 @@ impl UseHistoryReturn {
 
     /// Opens a saved conversation (a running turn is stopped and saved first).
     pub fn open(&self, id: &str) {
-        if self.chat.state.get_untracked().is_busy() {
+        if self.chat.status.get_untracked().is_busy() {
             self.chat.stop();
             self.save();
         }
@@ -277,7 +277,7 @@ pub fn HistoryPanel(
     /// The history to show.
     history: UseHistoryReturn,
 ) -> impl IntoView {
-    let busy = history.chat.state;
+    let busy = history.chat.status;
     view! {
         <details class="cs-history" data-testid="history" open>
             <summary>"Conversations"</summary>
@@ -343,7 +343,7 @@ fn ConversationItem(
             .current
             .with(|c| id.with_value(|id| c.as_deref() == Some(id)))
     };
-    let busy = history.chat.state;
+    let busy = history.chat.status;
     let input_id = format!("cs-rename-{}", summary.id);
     view! {
         <li class="cs-history__item" data-testid="conversation" data-id=summary.id

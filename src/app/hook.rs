@@ -1,5 +1,5 @@
 //! `use_chat_stream`: the streaming chat as a reusable hook (leptos-use style). The app's own
-//! components are built on it.
+//! components, the embed and the compare panel are all built on it.
 
 use std::{cell::Cell, rc::Rc};
 
@@ -8,32 +8,174 @@ use web_sys::AbortController;
 
 use crate::{
     error::ChatError,
-    openai::ChatRequest,
+    events::{self, ChatDelta, ChatDone, ChatFailure, ChatStart, Timings, TurnEnd, TurnReporter},
+    openai::{ChatRequest, Role},
     settings::Settings,
-    transcript::{RequestOptions, Transcript, TurnState},
+    transcript::{Message, RequestOptions, Transcript, TurnState},
     transport::{now, post_chat, ChatPost, Update as Net},
 };
+
+/// Options of [`use_chat_stream_with_options`]: the API key and the callbacks. Build it with
+/// `UseChatStreamOptions::default()` and the setters.
+#[derive(Clone, Copy, Default)]
+pub struct UseChatStreamOptions {
+    api_key: Signal<String>,
+    on_start: Option<Callback<ChatStart>>,
+    on_delta: Option<Callback<ChatDelta>>,
+    on_done: Option<Callback<ChatDone>>,
+    on_error: Option<Callback<ChatFailure>>,
+}
+
+impl UseChatStreamOptions {
+    /// The API key, sent as `Authorization: Bearer` (read when a request starts). Default: none.
+    pub fn api_key(mut self, key: impl Into<Signal<String>>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// Called when a turn starts (send, regenerate or edit).
+    pub fn on_start(mut self, f: impl Fn(ChatStart) + Send + Sync + 'static) -> Self {
+        self.on_start = Some(Callback::new(f));
+        self
+    }
+
+    /// Called with the new text after each change of the answer, before the view is redrawn.
+    pub fn on_delta(mut self, f: impl Fn(ChatDelta) + Send + Sync + 'static) -> Self {
+        self.on_delta = Some(Callback::new(f));
+        self
+    }
+
+    /// Called once when the answer is complete or stopped, with the whole text and timings.
+    pub fn on_done(mut self, f: impl Fn(ChatDone) + Send + Sync + 'static) -> Self {
+        self.on_done = Some(Callback::new(f));
+        self
+    }
+
+    /// Called once when the turn fails, with the message, HTTP status and the partial text.
+    pub fn on_error(mut self, f: impl Fn(ChatFailure) + Send + Sync + 'static) -> Self {
+        self.on_error = Some(Callback::new(f));
+        self
+    }
+
+    /// Sets all four callbacks at once (the component's props).
+    pub(crate) fn callbacks(
+        mut self,
+        on_start: Option<Callback<ChatStart>>,
+        on_delta: Option<Callback<ChatDelta>>,
+        on_done: Option<Callback<ChatDone>>,
+        on_error: Option<Callback<ChatFailure>>,
+    ) -> Self {
+        self.on_start = on_start;
+        self.on_delta = on_delta;
+        self.on_done = on_done;
+        self.on_error = on_error;
+        self
+    }
+
+    fn has_callbacks(&self) -> bool {
+        self.on_start.is_some()
+            || self.on_delta.is_some()
+            || self.on_done.is_some()
+            || self.on_error.is_some()
+    }
+}
 
 /// What [`use_chat_stream`] gives a component. `Copy`, so it can be moved into any closure.
 #[derive(Clone, Copy)]
 pub struct UseChatStreamReturn {
     /// The conversation and the latest turn. Redrawn at most once per animation frame while
-    /// tokens arrive, and at once when the turn's state changes.
+    /// tokens arrive, and at once when the turn's state changes. Read it with `.with(..)` to
+    /// avoid copies.
     pub transcript: RwSignal<Transcript>,
-    /// The latest turn's state.
-    pub state: Memo<TurnState>,
+    /// The messages (a copy on every read: prefer `transcript.with(..)` for long answers).
+    pub messages: Signal<Vec<Message>>,
+    /// The latest turn's state: idle, waiting, streaming, done, stopped or error.
+    pub status: Memo<TurnState>,
+    /// The latest turn's latency figures.
+    pub timings: Memo<Option<Timings>>,
     settings: Signal<Settings>,
-    api_key: Signal<String>,
+    options: UseChatStreamOptions,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
+    reporter: StoredValue<TurnReporter, LocalStorage>,
 }
 
-/// Streams chat completions with the given settings and key (read when a request starts).
+/// Streams chat completions with `settings` (read when a request starts, so a change applies to
+/// the next request), with no API key and no callbacks.
 ///
 /// The in-flight request is aborted by [`UseChatStreamReturn::stop`] and when the calling
 /// component is cleaned up.
-pub fn use_chat_stream(settings: Signal<Settings>, api_key: Signal<String>) -> UseChatStreamReturn {
+///
+/// A minimal chat of your own on the streaming core:
+///
+/// ```no_run
+/// use chat_stream::{use_chat_stream, Settings};
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn MiniChat() -> impl IntoView {
+///     let settings = Settings {
+///         endpoint: "http://127.0.0.1:8081/v1".into(),
+///         model: "gemma-3-270m".into(),
+///         ..Settings::default()
+///     };
+///     let chat = use_chat_stream(settings);
+///     let answer = move || {
+///         chat.transcript.with(|t| t.messages.last().map(|m| m.content.text()).unwrap_or_default())
+///     };
+///     view! {
+///         <button on:click=move |_| chat.send("Count to 5".into())>"Ask"</button>
+///         <button on:click=move |_| chat.stop() disabled=move || !chat.status.get().is_busy()>
+///             "Stop"
+///         </button>
+///         <p>{move || chat.status.get().as_str()}</p>
+///         <p>{answer}</p>
+///     }
+/// }
+///
+/// fn main() {
+///     leptos::mount::mount_to_body(MiniChat);
+/// }
+/// ```
+pub fn use_chat_stream(settings: impl Into<Signal<Settings>>) -> UseChatStreamReturn {
+    use_chat_stream_with_options(settings, UseChatStreamOptions::default())
+}
+
+/// [`use_chat_stream`] with an API key and callbacks.
+///
+/// ```no_run
+/// use chat_stream::{use_chat_stream_with_options, Settings, UseChatStreamOptions};
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn Logged() -> impl IntoView {
+///     let (key, _set_key) = signal(String::new());
+///     let (log, set_log) = signal(Vec::<String>::new());
+///     let chat = use_chat_stream_with_options(
+///         Settings::default(),
+///         UseChatStreamOptions::default()
+///             .api_key(key)
+///             .on_delta(move |d| set_log.update(|l| l.push(d.text)))
+///             .on_done(move |d| set_log.update(|l| l.push(format!("done: {:?} ms", d.timings.total_ms))))
+///             .on_error(move |e| set_log.update(|l| l.push(format!("error {:?}: {}", e.status, e.message)))),
+///     );
+///     view! {
+///         <button on:click=move |_| chat.send("Hi".into())>"Send"</button>
+///         <ul>{move || log.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+///     }
+/// }
+///
+/// fn main() {
+///     leptos::mount::mount_to_body(Logged);
+/// }
+/// ```
+pub fn use_chat_stream_with_options(
+    settings: impl Into<Signal<Settings>>,
+    options: UseChatStreamOptions,
+) -> UseChatStreamReturn {
     let transcript = RwSignal::new(Transcript::new());
-    let state = Memo::new(move |_| transcript.with(|t| t.state()));
+    let status = Memo::new(move |_| transcript.with(|t| t.state()));
+    let timings = Memo::new(move |_| transcript.with(events::timings));
+    let messages = Signal::derive(move || transcript.with(|t| t.messages.clone()));
     let abort = StoredValue::new_local(None::<AbortController>);
     on_cleanup(move || {
         if let Some(Some(controller)) = abort.try_update_value(Option::take) {
@@ -42,10 +184,13 @@ pub fn use_chat_stream(settings: Signal<Settings>, api_key: Signal<String>) -> U
     });
     UseChatStreamReturn {
         transcript,
-        state,
-        settings,
-        api_key,
+        messages,
+        status,
+        timings,
+        settings: settings.into(),
+        options,
         abort,
+        reporter: StoredValue::new_local(TurnReporter::default()),
     }
 }
 
@@ -83,11 +228,11 @@ impl UseChatStreamReturn {
         &self,
         begin: impl FnOnce(&mut Transcript, &RequestOptions, f64) -> Option<ChatRequest>,
     ) {
-        if self.state.get_untracked().is_busy() {
+        if self.status.get_untracked().is_busy() {
             return;
         }
         let settings = self.settings.get_untracked();
-        let key = self.api_key.get_untracked();
+        let key = self.options.api_key.get_untracked();
         let transcript = self.transcript;
         let sent_at = now();
         let Some(Some(request)) =
@@ -95,9 +240,32 @@ impl UseChatStreamReturn {
         else {
             return;
         };
+        let this = *self;
+        if self.options.has_callbacks() {
+            let (reporter, prompt) = transcript.with_untracked(|t| {
+                let prompt = t
+                    .messages
+                    .iter()
+                    .rev()
+                    .find(|m| m.role == Some(Role::User))
+                    .map(|m| m.content.text())
+                    .unwrap_or_default();
+                (TurnReporter::new(t), prompt)
+            });
+            self.reporter.set_value(reporter);
+            if let Some(on_start) = self.options.on_start {
+                on_start.try_run(ChatStart {
+                    prompt,
+                    endpoint: settings.endpoint.clone(),
+                    model: settings.model.clone(),
+                    stream: settings.stream,
+                });
+            }
+        }
         let Ok(controller) = AbortController::new() else {
             transcript
                 .update(|t| t.fail(ChatError::Setup("AbortController is missing".into()), now()));
+            this.report();
             return;
         };
         let signal = controller.signal();
@@ -129,6 +297,7 @@ impl UseChatStreamReturn {
                 }) else {
                     return;
                 };
+                this.report();
                 renderer.after_update();
             })
             .await;
@@ -148,11 +317,12 @@ impl UseChatStreamReturn {
     /// Stops the running turn: the partial answer stays, marked as stopped, and the request
     /// is aborted (the server sees the connection close).
     pub fn stop(&self) {
-        if !self.state.get_untracked().is_busy() {
+        if !self.status.get_untracked().is_busy() {
             return;
         }
         let t = now();
         self.transcript.update(|tr| tr.stop(t));
+        self.report();
         if let Some(Some(controller)) = self.abort.try_update_value(Option::take) {
             controller.abort();
         }
@@ -162,6 +332,38 @@ impl UseChatStreamReturn {
     pub fn reset(&self) {
         self.stop();
         self.transcript.update(Transcript::clear);
+    }
+}
+
+impl UseChatStreamReturn {
+    /// Tells the callbacks what changed: new text, then the ending (once per turn).
+    fn report(&self) {
+        let o = self.options;
+        if !o.has_callbacks() {
+            return;
+        }
+        let Some((delta, end)) = self.transcript.try_with_untracked(|t| {
+            self.reporter
+                .try_update_value(|r| {
+                    let delta = o.on_delta.and_then(|_| r.delta(t));
+                    (delta, r.ended(t))
+                })
+                .unwrap_or((None, None))
+        }) else {
+            return;
+        };
+        if let (Some(on_delta), Some(delta)) = (o.on_delta, delta) {
+            on_delta.try_run(delta);
+        }
+        match end {
+            Some(TurnEnd::Done(done)) => {
+                o.on_done.map(|f| f.try_run(done));
+            }
+            Some(TurnEnd::Error(failure)) => {
+                o.on_error.map(|f| f.try_run(failure));
+            }
+            None => {}
+        }
     }
 }
 

@@ -98,7 +98,7 @@ pub fn MessageView(
         }
     };
     let role = transcript.with_untracked(|t| t.messages.get(index).and_then(|m| m.role));
-    let busy = chat.state;
+    let busy = chat.status;
     if role != Some(Role::Assistant) {
         return user_message(chat, index, read(|m| m.content.text())).into_any();
     }
@@ -226,7 +226,7 @@ fn user_message(
     let (editing, set_editing) = signal(false);
     let (draft, set_draft) = signal(String::new());
     let editor = NodeRef::<html::Textarea>::new();
-    let busy = chat.state;
+    let busy = chat.status;
     let save = move || {
         let new_text = draft.get_untracked();
         if !new_text.trim().is_empty() && !busy.get_untracked().is_busy() {

@@ -17,12 +17,18 @@ use leptos::{ev::KeyboardEvent, leptos_dom::helpers::IntervalHandle, prelude::*}
 
 pub use compare::Compare;
 pub use history_panel::{use_history, HistoryPanel, UseHistoryReturn};
-pub use hook::{use_chat_stream, UseChatStreamReturn};
+pub use hook::{
+    use_chat_stream, use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn,
+};
 pub use messages::MessageList;
 pub use settings_panel::SettingsPanel;
 pub use stats::{ChunkLog, Sparkline, TurnStats};
 
-use crate::{history, settings::Settings};
+use crate::{
+    events::{ChatDelta, ChatDone, ChatFailure, ChatStart},
+    history,
+    settings::Settings,
+};
 use storage::WebStorage;
 
 /// The page app: saved settings, then the page URL (`?endpoint=…&model=…&stream=…`) on top;
@@ -53,7 +59,8 @@ pub enum Theme {
 impl Theme {
     const KEY: &'static str = "chat-stream.v1.theme";
 
-    fn as_str(self) -> &'static str {
+    /// `auto`, `light` or `dark`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Theme::Auto => "auto",
             Theme::Light => "light",
@@ -61,7 +68,8 @@ impl Theme {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    /// Parses `light` / `dark`; anything else is `Auto`.
+    pub fn parse(s: &str) -> Self {
         match s {
             "light" => Theme::Light,
             "dark" => Theme::Dark,
@@ -78,29 +86,136 @@ impl Theme {
     }
 }
 
-/// The streaming chat: settings, conversation, composer, and the latency figures of the turn.
+/// The streaming chat: conversation, composer, the latency figures of the turn and (unless
+/// `compact`) settings, history and the streaming / non-streaming comparison.
+///
+/// Every prop is optional; without any, it streams from [`Settings::default`] (a local
+/// llama-server). Changes to reactive props apply to the next request.
+///
+/// ```no_run
+/// use chat_stream::{events::ChatDone, ChatStream, Settings, Theme};
+/// use leptos::prelude::*;
+///
+/// #[component]
+/// fn Support() -> impl IntoView {
+///     let (last, set_last) = signal(String::new());
+///     let settings = Settings {
+///         system: "You answer questions about our shop.".into(),
+///         max_tokens: Some(512),
+///         ..Settings::default()
+///     };
+///     view! {
+///         <ChatStream
+///             settings=settings
+///             endpoint="/api/llm/v1"
+///             model="gpt-4o-mini"
+///             placeholder="Ask about your order…"
+///             theme=Theme::Light
+///             compact=true
+///             on_done=Callback::new(move |d: ChatDone| set_last.set(d.text))
+///         />
+///         <p>"Last answer: " {last}</p>
+///     }
+/// }
+///
+/// fn main() {
+///     leptos::mount::mount_to_body(Support);
+/// }
+/// ```
 #[component]
 pub fn ChatStream(
-    /// Initial settings (endpoint, model, sampling, streaming).
-    settings: Settings,
+    /// Endpoint, model, sampling, system prompt, streaming. A plain [`Settings`] or a signal of
+    /// one (a change replaces what the settings panel edited). Default: [`Settings::default`].
+    #[prop(optional, into)]
+    settings: Option<Signal<Settings>>,
+    /// Overrides `settings.endpoint`: base URL of an OpenAI-compatible API (`…/v1`).
+    #[prop(optional, into)]
+    endpoint: MaybeProp<String>,
+    /// Overrides `settings.model`.
+    #[prop(optional, into)]
+    model: MaybeProp<String>,
+    /// API key, sent only as `Authorization: Bearer`. A key in a public page is public: prefer
+    /// an endpoint on your own proxy that adds it.
+    #[prop(optional, into)]
+    api_key: MaybeProp<String>,
+    /// The prompt box's placeholder.
+    #[prop(optional, into)]
+    placeholder: MaybeProp<String>,
+    /// Forces a colour theme (default: the theme toggle, starting at `Auto`).
+    #[prop(optional, into)]
+    theme: MaybeProp<Theme>,
+    /// Only the conversation, the composer and a folded latency panel: no header, settings,
+    /// history or comparison. For embedding.
+    #[prop(optional)]
+    compact: bool,
     /// Keep conversations, settings, the theme (and the key, if the user opts in) in web
     /// storage, and restore them. Off for embedded and test instances.
     #[prop(optional)]
     persist: bool,
+    /// Called when a turn starts.
+    #[prop(optional)]
+    on_start: Option<Callback<ChatStart>>,
+    /// Called with each piece of new text.
+    #[prop(optional)]
+    on_delta: Option<Callback<ChatDelta>>,
+    /// Called once when an answer is complete or stopped.
+    #[prop(optional)]
+    on_done: Option<Callback<ChatDone>>,
+    /// Called once when a turn fails.
+    #[prop(optional)]
+    on_error: Option<Callback<ChatFailure>>,
+    /// Drive the view with a hook you made (to call `send` / `stop` from elsewhere). Its own
+    /// settings, key and callbacks then apply, and `api_key` and the `on_*` props are ignored.
+    #[prop(optional)]
+    chat: Option<UseChatStreamReturn>,
 ) -> impl IntoView {
     use history::KeyValue;
-    let (prompt, set_prompt) = signal(settings.prompt.clone());
-    let settings = RwSignal::new(settings);
+    let initial = settings.map(|s| s.get_untracked()).unwrap_or_default();
+    let (prompt, set_prompt) = signal(if compact {
+        String::new()
+    } else {
+        initial.prompt.clone()
+    });
+    let settings_in = settings;
+    let settings = RwSignal::new(initial);
+    // Reactive props flow into the settings the panel edits (and the next request reads).
+    Effect::new(move |_| {
+        let mut s = settings_in.map_or_else(|| settings.get_untracked(), |s| s.get());
+        if let Some(e) = endpoint.get().filter(|e| !e.trim().is_empty()) {
+            s.endpoint = e.trim().to_owned();
+        }
+        if let Some(m) = model.get() {
+            s.model = m;
+        }
+        if s != settings.get_untracked() {
+            settings.set(s);
+        }
+    });
     let (saved_key, remembered) = if persist {
         history::load_key(&WebStorage::local())
     } else {
-        (String::new(), false)
+        (api_key.get_untracked().unwrap_or_default(), false)
     };
-    let (api_key, set_api_key) = signal(saved_key);
+    let (api_key_value, set_api_key) = signal(saved_key);
+    Effect::new(move |prev: Option<()>| {
+        let key = api_key.get();
+        if let (Some(_), Some(key)) = (prev, key) {
+            set_api_key.set(key);
+        }
+    });
+    let api_key = api_key_value;
     let (remember_key, set_remember_key) = signal(remembered);
-    let chat = use_chat_stream(settings.into(), api_key.into());
-    let state = chat.state;
+    let chat = chat.unwrap_or_else(|| {
+        use_chat_stream_with_options(
+            settings,
+            UseChatStreamOptions::default()
+                .api_key(api_key)
+                .callbacks(on_start, on_delta, on_done, on_error),
+        )
+    });
+    let state = chat.status;
     let history = persist.then(|| use_history(chat));
+    let theme_in = theme;
     let theme = RwSignal::new(if persist {
         WebStorage::local()
             .get(Theme::KEY)
@@ -108,7 +223,12 @@ pub fn ChatStream(
             .flatten()
             .map_or(Theme::Auto, |t| Theme::parse(&t))
     } else {
-        Theme::Auto
+        theme_in.get_untracked().unwrap_or(Theme::Auto)
+    });
+    Effect::new(move |_| {
+        if let Some(t) = theme_in.get() {
+            theme.set(t);
+        }
     });
     if persist {
         Effect::new(move |_| {
@@ -128,8 +248,8 @@ pub fn ChatStream(
             }
         });
     }
-
     let prompt_box = NodeRef::<leptos::html::Textarea>::new();
+    let prompt_id = format!("cs-prompt-{}", next_instance());
     let send = move || {
         let text = prompt.get_untracked();
         if !text.trim().is_empty() && !state.get_untracked().is_busy() {
@@ -164,7 +284,7 @@ pub fn ChatStream(
     };
     view! {
         <div
-            class="cs-chat"
+            class=if compact { "cs-chat cs-chat--compact" } else { "cs-chat" }
             data-testid="chat"
             data-state=move || state.get().as_str()
             data-theme=move || theme.get().as_str()
@@ -175,27 +295,32 @@ pub fn ChatStream(
                 }
             }
         >
-            <header class="cs-header">
-                <div>
-                    <h1 class="cs-title">"chat-stream"</h1>
-                    <p class="cs-subtitle">"Streaming chat completions, with the latency story."</p>
-                </div>
-                <div class="cs-header__tools">
-                    <button
-                        type="button"
-                        class="cs-button cs-button--small"
-                        data-testid="theme-toggle"
-                        aria-label=move || format!("Colour theme: {} (change)", theme.get().as_str())
-                        on:click=move |_| theme.update(|t| *t = t.next())
-                    >
-                        {move || match theme.get() {
-                            Theme::Auto => "Theme: auto",
-                            Theme::Light => "Theme: light",
-                            Theme::Dark => "Theme: dark",
-                        }}
-                    </button>
-                </div>
-            </header>
+            {(!compact)
+                .then(|| {
+                    view! {
+                            <header class="cs-header">
+                                <div>
+                                    <h1 class="cs-title">"chat-stream"</h1>
+                                    <p class="cs-subtitle">"Streaming chat completions, with the latency story."</p>
+                                </div>
+                                <div class="cs-header__tools">
+                                    <button
+                                        type="button"
+                                        class="cs-button cs-button--small"
+                                        data-testid="theme-toggle"
+                                        aria-label=move || format!("Colour theme: {} (change)", theme.get().as_str())
+                                        on:click=move |_| theme.update(|t| *t = t.next())
+                                    >
+                                        {move || match theme.get() {
+                                            Theme::Auto => "Theme: auto",
+                                            Theme::Light => "Theme: light",
+                                            Theme::Dark => "Theme: dark",
+                                        }}
+                                    </button>
+                                </div>
+                            </header>
+                    }
+                })}
             <p class="cs-visually-hidden" role="status" aria-live="polite">{announcement}</p>
             <main class="cs-main">
                 <MessageList chat=chat />
@@ -207,14 +332,21 @@ pub fn ChatStream(
                         send();
                     }
                 >
-                    <label class="cs-visually-hidden" for="cs-prompt">"Prompt"</label>
+                    <label class="cs-visually-hidden" for=prompt_id.clone()>"Prompt"</label>
                     <textarea
-                        id="cs-prompt"
+                        id=prompt_id
                         class="cs-composer__input"
                         data-testid="prompt"
                         node_ref=prompt_box
                         rows="3"
-                        placeholder="Ask something… (Enter sends, Shift+Enter for a new line, Esc stops)"
+                        placeholder=move || {
+                            placeholder
+                                .get()
+                                .unwrap_or_else(|| {
+                                    "Ask something… (Enter sends, Shift+Enter for a new line, Esc stops)"
+                                        .to_owned()
+                                })
+                        }
                         prop:value=move || prompt.get()
                         on:input=move |ev| set_prompt.set(event_target_value(&ev))
                         on:keydown=on_keydown
@@ -249,22 +381,45 @@ pub fn ChatStream(
                     </div>
                 </form>
             </main>
-            <aside class="cs-side">
-                <SettingsPanel
-                    settings=settings
-                    api_key=api_key
-                    set_api_key=set_api_key
-                    remember_key=remember_key
-                    set_remember_key=set_remember_key
-                    can_remember=persist
-                />
-                {history.map(|h| view! { <HistoryPanel history=h /> })}
-                <TurnStats transcript=chat.transcript />
-                <ChunkLog transcript=chat.transcript />
-            </aside>
-            <Compare settings=settings api_key=api_key prompt=prompt />
+            {if compact {
+                view! {
+                    <aside class="cs-side">
+                        <details class="cs-latency" data-testid="latency">
+                            <summary class="cs-latency__title">"Latency"</summary>
+                            <TurnStats transcript=chat.transcript />
+                            <ChunkLog transcript=chat.transcript />
+                        </details>
+                    </aside>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <aside class="cs-side">
+                        <SettingsPanel
+                            settings=settings
+                            api_key=api_key
+                            set_api_key=set_api_key
+                            remember_key=remember_key
+                            set_remember_key=set_remember_key
+                            can_remember=persist
+                        />
+                        {history.map(|h| view! { <HistoryPanel history=h /> })}
+                        <TurnStats transcript=chat.transcript />
+                        <ChunkLog transcript=chat.transcript />
+                    </aside>
+                    <Compare settings=settings api_key=api_key prompt=prompt />
+                }
+                    .into_any()
+            }}
         </div>
     }
+}
+
+/// A number per component instance, for element ids that must be unique in the page.
+fn next_instance() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The latest turn's error, warnings, and the stopped / waiting notes.
