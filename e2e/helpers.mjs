@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startMockServer } from './mock-server.mjs';
 import { startStaticServer } from './static-server.mjs';
@@ -657,4 +658,156 @@ export async function controlOf(page, anchorId, index, buttonId) {
   }, [anchorId, index, buttonId, token]);
   assert.ok(found, `no [data-testid=${buttonId}] belongs to [data-testid=${anchorId}] #${index}`);
   return page.locator(`[data-e2e-pick="${token}"]`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The embed (issue 5): examples/static-site/index.html, copied to a temporary folder outside the
+// repo and served from its own port; the loader comes from the app's static server (another
+// origin), the endpoint is the mock. Rewrites: the loader origin and the endpoint, and the models
+// (#first → mock-echo, #pirate → mock-happy, the JS-mounted one → mock-utf8).
+
+/**
+ * In-page instrumentation for the embed tests (an init script): records every chat-stream:* event
+ * heard on `document`, and tracks listeners, intervals, timeouts and animation frames made after
+ * `__csTrack.mark()` to find what an unmounted instance left behind.
+ */
+const EMBED_TRACKING = () => {
+  window.__csEvents = [];
+  for (const type of ['start', 'delta', 'done', 'error']) {
+    document.addEventListener(`chat-stream:${type}`, (e) =>
+      window.__csEvents.push({
+        type,
+        id: e.target.id,
+        bubbles: e.bubbles,
+        composed: e.composed,
+        detail: JSON.parse(JSON.stringify(e.detail)),
+      }),
+    );
+  }
+  let seq = 0;
+  let mark = Infinity;
+  const live = new Set();
+  const capture = (o) => (typeof o === 'boolean' ? o : !!(o && o.capture));
+  const { addEventListener: add, removeEventListener: remove } = EventTarget.prototype;
+  EventTarget.prototype.addEventListener = function (type, listener, options) {
+    if (listener) live.add({ target: this, type, listener, capture: capture(options), seq: ++seq });
+    return add.call(this, type, listener, options);
+  };
+  EventTarget.prototype.removeEventListener = function (type, listener, options) {
+    for (const e of live) {
+      if (e.target === this && e.type === type && e.listener === listener && e.capture === capture(options)) live.delete(e);
+    }
+    return remove.call(this, type, listener, options);
+  };
+  const pending = { intervals: new Map(), timeouts: new Map(), frames: new Map() };
+  const wrap = (set, clear, map, once) => {
+    const origSet = window[set];
+    const origClear = window[clear];
+    window[set] = function (fn, ...rest) {
+      let id;
+      const run = typeof fn === 'function' && once ? function (...a) { map.delete(id); return fn.apply(this, a); } : fn;
+      id = origSet.call(window, run, ...rest);
+      map.set(id, ++seq);
+      return id;
+    };
+    window[clear] = function (id) {
+      map.delete(id);
+      return origClear.call(window, id);
+    };
+  };
+  wrap('setInterval', 'clearInterval', pending.intervals, false);
+  wrap('setTimeout', 'clearTimeout', pending.timeouts, true);
+  wrap('requestAnimationFrame', 'cancelAnimationFrame', pending.frames, true);
+  const name = (t) =>
+    t === window ? 'window' : t === document ? 'document' : t instanceof ShadowRoot ? `#shadow-root(${t.host.id})` : t.id ? `#${t.id}` : t.nodeName || String(t);
+  window.__csTrack = {
+    mark() {
+      mark = seq + 1;
+    },
+    leftovers() {
+      const after = (s) => s >= mark;
+      const reachable = (t) => t === window || t === document || (t instanceof Node && t.isConnected);
+      const count = (m) => [...m.values()].filter(after).length;
+      return {
+        listeners: [...live].filter((e) => after(e.seq) && reachable(e.target)).map((e) => `${name(e.target)}:${e.type}`),
+        intervals: count(pending.intervals),
+        timeouts: count(pending.timeouts),
+        frames: count(pending.frames),
+      };
+    },
+  };
+};
+
+export function useEmbedEnv() {
+  const env = {
+    mock: null,
+    web: null,
+    site: null,
+    browser: null,
+    siteDir: null,
+    withPage: (t, fn) => {
+      env.mock.reset();
+      return inPage(env.browser, t, async (page, probe) => {
+        await page.addInitScript(EMBED_TRACKING);
+        await fn(page, probe);
+      });
+    },
+    completions: () => env.mock.log.filter((e) => e.method === 'POST' && e.path === '/v1/chat/completions'),
+    /** Open the example page; resolves when all three chats are mounted. */
+    async openExample(page) {
+      await page.goto(`${env.site.url}/`, { waitUntil: 'load', timeout: LOAD_TIMEOUT });
+      for (const id of ['first', 'pirate', 'scripted']) {
+        await page.locator(`#${id} ${sel('send')}`).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
+      }
+      await page.waitForFunction(() => window.scriptedChat, null, { timeout: LOAD_TIMEOUT });
+    },
+    /** The mock's log entry of the latest request for `model`, once its connection has closed. */
+    async waitForClose(model, timeout = STATE_TIMEOUT) {
+      const end = Date.now() + timeout;
+      for (;;) {
+        const e = env.completions().filter((x) => x.model === model).at(-1);
+        if (e && e.tEnd) return e;
+        if (Date.now() > end) throw new Error(`the mock never saw the ${model} request close: ${JSON.stringify(e)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    /** Listener counts from Chrome's own bookkeeping (CDP DOMDebugger.getEventListeners). */
+    async listenerCounts(page, hostSelector, hostFn) {
+      const cdp = await page.context().newCDPSession(page);
+      const count = async (expression) => {
+        const { result } = await cdp.send('Runtime.evaluate', { expression });
+        const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+        return listeners.length;
+      };
+      const host = hostSelector ? `document.querySelector(${JSON.stringify(hostSelector)})` : `(${hostFn})()`;
+      const out = { window: await count('window'), document: await count('document'), host: await count(host) };
+      await cdp.detach();
+      return out;
+    },
+  };
+  before(async () => {
+    assertBuilt();
+    env.mock = await startMockServer({ port: 0 });
+    env.web = await startStaticServer({ root: DIST_DIR, port: 0 });
+    env.siteDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'chat-stream-site-'));
+    const example = await fsp.readFile(path.join(REPO_ROOT, 'examples', 'static-site', 'index.html'), 'utf8');
+    const models = ['mock-echo', 'mock-happy'];
+    const page = example
+      .replaceAll('http://127.0.0.1:8080', env.web.url)
+      .replaceAll('http://127.0.0.1:8081/v1', `${env.mock.url}/v1`)
+      .replace(/model="gemma-3-270m"/g, () => `model="${models.shift()}"`)
+      .replace('model: "gemma-3-270m"', 'model: "mock-utf8"');
+    assert.ok(!page.includes('gemma-3-270m') && !page.includes(':8080') && !page.includes(':8081'), 'example rewritten');
+    await fsp.writeFile(path.join(env.siteDir, 'index.html'), page);
+    env.site = await startStaticServer({ root: env.siteDir, port: 0 });
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close().catch(() => {});
+    await env.mock?.close();
+    await env.web?.close();
+    await env.site?.close();
+    if (env.siteDir) await fsp.rm(env.siteDir, { recursive: true, force: true });
+  });
+  return env;
 }

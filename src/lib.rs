@@ -28,9 +28,9 @@
 //!                 endpoint="http://127.0.0.1:8081/v1"
 //!                 model="gemma-3-270m"
 //!                 compact=true
-//!                 on_done=move |done: chat_stream::events::ChatDone| {
+//!                 on_done=Callback::new(|done: chat_stream::events::ChatDone| {
 //!                     leptos::logging::log!("{} characters", done.text.len())
-//!                 }
+//!                 })
 //!             />
 //!         }
 //!     });

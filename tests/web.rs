@@ -656,3 +656,254 @@ async fn markdown_answers_render_safe_elements_incrementally() {
         Some("noopener noreferrer")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The public hook and the embed (issue 5).
+
+/// What a hook test's callbacks saw.
+#[derive(Clone, Copy)]
+struct Heard {
+    starts: RwSignal<Vec<chat_stream::events::ChatStart>>,
+    deltas: RwSignal<Vec<String>>,
+    done: RwSignal<Vec<chat_stream::events::ChatDone>>,
+    errors: RwSignal<Vec<chat_stream::events::ChatFailure>>,
+}
+
+/// A bare view on `use_chat_stream_with_options`, mounted like an app would; returns the hook.
+fn mount_hook(
+    settings: Settings,
+) -> (
+    web_sys::HtmlElement,
+    leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+    chat_stream::UseChatStreamReturn,
+    Heard,
+) {
+    use chat_stream::{use_chat_stream_with_options, UseChatStreamOptions};
+    use std::{cell::RefCell, rc::Rc};
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root: web_sys::HtmlElement = document.create_element("section").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&root).unwrap();
+    let out = Rc::new(RefCell::new(None));
+    let out2 = Rc::clone(&out);
+    let handle = mount_to(root.clone(), move || {
+        let heard = Heard {
+            starts: RwSignal::new(vec![]),
+            deltas: RwSignal::new(vec![]),
+            done: RwSignal::new(vec![]),
+            errors: RwSignal::new(vec![]),
+        };
+        let chat = use_chat_stream_with_options(
+            settings,
+            UseChatStreamOptions::default()
+                .api_key("sk-hook-test".to_owned())
+                .on_start(move |s| heard.starts.update(|v| v.push(s)))
+                .on_delta(move |d| heard.deltas.update(|v| v.push(d.text)))
+                .on_done(move |d| heard.done.update(|v| v.push(d)))
+                .on_error(move |e| heard.errors.update(|v| v.push(e))),
+        );
+        *out2.borrow_mut() = Some((chat, heard));
+        view! { <p data-testid="status">{move || chat.status.get().as_str()}</p> }.into_any()
+    });
+    let (chat, heard) = out.borrow_mut().take().unwrap();
+    (root, handle, chat, heard)
+}
+
+async fn wait_status(chat: &chat_stream::UseChatStreamReturn, wanted: &str) {
+    for _ in 0..500 {
+        if chat.status.get_untracked().as_str() == wanted {
+            return;
+        }
+        wait_ms(10).await;
+    }
+    panic!(
+        "status stayed {:?}, wanted {wanted:?}",
+        chat.status.get_untracked()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_hook_exposes_status_messages_timings_and_calls_back_each_delta_then_done_once() {
+    let mut chunks = sse(&["Hel", "lo ", "hook"]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({})));
+    let (root, handle, chat, heard) = mount_hook(fake_settings(true));
+    assert_eq!(chat.status.get_untracked().as_str(), "idle");
+    assert!(chat.timings.get_untracked().is_none());
+    chat.send("hi hook".into());
+    assert_eq!(chat.status.get_untracked().as_str(), "waiting");
+    wait_status(&chat, "done").await;
+    wait_ms(30).await;
+    let starts = heard.starts.get_untracked();
+    assert_eq!(starts.len(), 1);
+    assert_eq!(starts[0].prompt, "hi hook");
+    assert_eq!(starts[0].model, "fake-model");
+    assert_eq!(heard.deltas.get_untracked(), ["Hel", "lo ", "hook"]);
+    let done = heard.done.get_untracked();
+    assert_eq!(done.len(), 1, "done exactly once");
+    assert_eq!(done[0].text, "Hello hook");
+    assert!(!done[0].stopped);
+    assert!(heard.errors.get_untracked().is_empty());
+    let messages = chat.messages.get_untracked();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1].content.text(), "Hello hook");
+    let t = chat.timings.get_untracked().expect("timings");
+    assert!(t.first_token_ms.unwrap() <= t.total_ms.unwrap());
+    assert_eq!(
+        t.chunks, 5,
+        "role chunk, 3 deltas, finish_reason ([DONE] is no chunk)"
+    );
+    // The view follows the status signal.
+    assert_eq!(text_of(&root, "status").as_deref(), Some("done"));
+    // The key went in the header only.
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["headers"]["authorization"], "Bearer sk-hook-test");
+    // reset forgets the conversation.
+    chat.reset();
+    assert!(chat.messages.get_untracked().is_empty());
+    assert_eq!(chat.status.get_untracked().as_str(), "idle");
+    drop(handle);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_hook_reports_http_errors_with_status_and_stop_as_a_stopped_done() {
+    install_fake_fetch(&spec(
+        vec![r#"{"error":{"message":"Invalid API Key","type":"invalid_request_error"}}"#.into()],
+        serde_json::json!({"status": 401, "contentType": "application/json"}),
+    ));
+    let (root, handle, chat, heard) = mount_hook(fake_settings(true));
+    chat.send("q".into());
+    wait_status(&chat, "error").await;
+    let errors = heard.errors.get_untracked();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].status, Some(401));
+    assert!(errors[0].message.contains("Invalid API Key"));
+    assert!(heard.done.get_untracked().is_empty());
+
+    install_fake_fetch(&spec(
+        sse(&["part ", "ial"]),
+        serde_json::json!({"hang": true, "delayMs": 10}),
+    ));
+    chat.send("again".into());
+    for _ in 0..300 {
+        if heard.deltas.with_untracked(|d| d.concat() == "part ial") {
+            break;
+        }
+        wait_ms(10).await;
+    }
+    chat.stop();
+    assert_eq!(chat.status.get_untracked().as_str(), "stopped");
+    let done = heard.done.get_untracked();
+    assert_eq!(done.len(), 1);
+    assert!(done[0].stopped);
+    assert_eq!(done[0].text, "part ial");
+    wait_ms(30).await;
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["aborted"], true);
+    assert_eq!(heard.starts.get_untracked().len(), 2);
+    drop(handle);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_the_hook_aborts_the_request_without_reporting_an_ending() {
+    install_fake_fetch(&spec(
+        sse(&["tick "]),
+        serde_json::json!({"hang": true, "delayMs": 10}),
+    ));
+    let (root, handle, chat, heard) = mount_hook(fake_settings(true));
+    chat.send("q".into());
+    wait_status(&chat, "streaming").await;
+    let done = heard.done;
+    drop(handle);
+    wait_ms(50).await;
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["aborted"], true, "the request was aborted");
+    assert!(done.try_get_untracked().is_none_or(|d| d.is_empty()));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_embed_dispatches_composed_events_on_its_host_and_unmount_aborts() {
+    use wasm_bindgen::closure::Closure;
+    let mut chunks = sse(&["em", "bed"]);
+    chunks.extend(finish_and_done());
+    install_fake_fetch(&spec(chunks, serde_json::json!({"delayMs": 10})));
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let container: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    host.append_child(&container).unwrap();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<(String, String)>::new()));
+    let seen2 = std::rc::Rc::clone(&seen);
+    let listener = Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |e: web_sys::CustomEvent| {
+        let detail = js_sys::JSON::stringify(&e.detail()).unwrap();
+        assert!(e.bubbles() && e.composed());
+        seen2.borrow_mut().push((e.type_(), String::from(detail)));
+    });
+    for name in ["start", "delta", "done", "error"] {
+        document
+            .add_event_listener_with_callback(
+                &format!("chat-stream:{name}"),
+                listener.as_ref().unchecked_ref(),
+            )
+            .unwrap();
+    }
+    let mut handle = chat_stream::embed::mount(host.clone(), container.clone());
+    assert!(handle.set("endpoint", Some("http://fake.invalid/v1".into())));
+    assert!(handle.set("model", Some("embed-model".into())));
+    assert!(!handle.set("api-key", Some("sk-nope".into())));
+    handle.send("hello".into());
+    for _ in 0..300 {
+        if handle.state() == "done" {
+            break;
+        }
+        wait_ms(10).await;
+    }
+    assert_eq!(handle.state(), "done");
+    let seen_now = seen.borrow().clone();
+    let types: Vec<_> = seen_now.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "chat-stream:start",
+            "chat-stream:delta",
+            "chat-stream:delta",
+            "chat-stream:done"
+        ]
+    );
+    let done: serde_json::Value = serde_json::from_str(&seen_now[3].1).unwrap();
+    assert_eq!(done["text"], "embed");
+    assert_eq!(done["finishReason"], "stop");
+    let start: serde_json::Value = serde_json::from_str(&seen_now[0].1).unwrap();
+    assert_eq!(start["model"], "embed-model");
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert!(log[0]["headers"].get("authorization").is_none());
+
+    // A second turn that hangs, then unmount: aborted, DOM gone, nothing more reported.
+    install_fake_fetch(&spec(
+        sse(&["x"]),
+        serde_json::json!({"hang": true, "delayMs": 10}),
+    ));
+    handle.send("hang".into());
+    wait_ms(100).await;
+    let n = seen.borrow().len();
+    handle.unmount();
+    assert_eq!(handle.state(), "unmounted");
+    wait_ms(50).await;
+    let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();
+    assert_eq!(log[0]["aborted"], true);
+    assert_eq!(container.child_element_count(), 0);
+    assert!(!seen.borrow()[n..]
+        .iter()
+        .any(|(t, _)| t == "chat-stream:done"));
+    for name in ["start", "delta", "done", "error"] {
+        document
+            .remove_event_listener_with_callback(
+                &format!("chat-stream:{name}"),
+                listener.as_ref().unchecked_ref(),
+            )
+            .unwrap();
+    }
+    host.remove();
+}

@@ -22,6 +22,7 @@ import { portOpen, pgrep, delay, stripAnsi, withPage, openUrl, completionPosts, 
 
 const PORT = Number(process.env.E2E_SERVE_PORT) || 18090;
 const LLM_PORT = Number(process.env.E2E_SERVE_LLM_PORT) || 18091;
+const EXAMPLE_PORT = LLM_PORT + 1; // the embed example's static server
 const READY_TIMEOUT = 600_000;
 const READY_RE = /chat-stream is ready:\s*(\S+)/;
 
@@ -33,7 +34,7 @@ let browser = null;
 /** Leftovers of this run: llama-server on LLM_PORT, the app's server on PORT (pgrep -af lines). */
 async function leftovers() {
   const llama = (await pgrep('llama-server')).filter((l) => new RegExp(`--port\\s+${LLM_PORT}\\b`).test(l));
-  const app = (await pgrep('static-server.mjs')).filter((l) => new RegExp(`--port\\s+${PORT}\\b`).test(l));
+  const app = (await pgrep('static-server.mjs')).filter((l) => new RegExp(`--port\\s+(${PORT}|${EXAMPLE_PORT})\\b`).test(l));
   return [...llama, ...app];
 }
 
@@ -94,7 +95,7 @@ test('bash .ci/serve: ready line, page, endpoint, one chat turn; SIGTERM stops e
   const urlFile = path.join(tmp, 'url');
   const env = { ...process.env, CHAT_STREAM_URL_FILE: urlFile };
   const t0 = Date.now();
-  child = spawn('bash', ['.ci/serve', '--no-build', '--port', String(PORT), '--llm-port', String(LLM_PORT)], {
+  child = spawn('bash', ['.ci/serve', '--no-build', '--port', String(PORT), '--llm-port', String(LLM_PORT), '--example-port', String(EXAMPLE_PORT)], {
     cwd: REPO_ROOT,
     env,
     detached: true, // own process group: SIGTERM to -pid reaches the script and everything it started
@@ -139,6 +140,12 @@ test('bash .ci/serve: ready line, page, endpoint, one chat turn; SIGTERM stops e
     await r.arrayBuffer();
   }
 
+  // The embed example is served too, from its own port, and names the loader of the app's origin.
+  const example = await fetch(`http://127.0.0.1:${EXAMPLE_PORT}/`);
+  assert.equal(example.status, 200, 'GET embed example');
+  assert.match(await example.text(), /<chat-stream [^>]*endpoint=/, 'the example embeds <chat-stream>');
+  assert.match(stripAnsi(output), new RegExp(`embed example .*http://127\\.0\\.0\\.1:${EXAMPLE_PORT}/`), 'the example URL is printed');
+
   // 3. The endpoint it started: one non-streaming completion.
   const completion = await fetch(`http://127.0.0.1:${LLM_PORT}/v1/chat/completions`, {
     method: 'POST',
@@ -179,11 +186,12 @@ test('bash .ci/serve: ready line, page, endpoint, one chat turn; SIGTERM stops e
   let left = [];
   for (let i = 0; i < 100; i++) {
     left = await leftovers();
-    if (left.length === 0 && !(await portOpen(PORT)) && !(await portOpen(LLM_PORT))) break;
+    if (left.length === 0 && !(await portOpen(PORT)) && !(await portOpen(LLM_PORT)) && !(await portOpen(EXAMPLE_PORT))) break;
     await delay(100);
   }
   assert.deepEqual(left, [], 'no llama-server / app server of this run is left');
   assert.equal(await portOpen(PORT), false, `port ${PORT} refuses connections`);
   assert.equal(await portOpen(LLM_PORT), false, `port ${LLM_PORT} refuses connections`);
+  assert.equal(await portOpen(EXAMPLE_PORT), false, `port ${EXAMPLE_PORT} refuses connections`);
   console.log(`[real/run-command] all stopped ${Date.now() - tStop} ms after SIGTERM`);
 });
