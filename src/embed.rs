@@ -54,6 +54,23 @@ pub struct EmbedHandle {
 /// Renders a compact chat into `container` (inside `host`'s shadow root) and dispatches its
 /// events on `host`. Configure it afterwards with [`EmbedHandle::set`] and
 /// [`EmbedHandle::set_api_key`].
+///
+/// The loader calls it from JavaScript; from Rust (e.g. a non-Leptos wasm app) it reads:
+///
+/// ```no_run
+/// use wasm_bindgen::JsCast;
+///
+/// let document = web_sys::window().unwrap().document().unwrap();
+/// let host: web_sys::HtmlElement = document.get_element_by_id("help").unwrap().unchecked_into();
+/// let container: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+/// host.append_child(&container).unwrap();
+/// let mut chat = chat_stream::embed::mount(host, container);
+/// chat.set("endpoint", Some("/llm/v1".into()));
+/// chat.set("model", Some("gpt-4o-mini".into()));
+/// chat.send("Hello".into());
+/// // ... later: abort, remove the view, free the instance.
+/// chat.unmount();
+/// ```
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, container: HtmlElement) -> EmbedHandle {
     let parts: Rc<RefCell<Option<Embedded>>> = Rc::default();
