@@ -27,6 +27,7 @@ function typical(events) {
   return enc.encode(s + 'data: [DONE]\n\n');
 }
 const big = enc.encode(`data: ${'x'.repeat(8 << 20)}\n\n`);
+const small = enc.encode(`data: ${'x'.repeat(1 << 20)}\n\n`);
 
 function median(runs, f) {
   const times = [];
@@ -46,6 +47,7 @@ const cases = [
   ['100k events, 4 KiB reads, + frames', typical(100_000), 4096, true, 5],
   ['one 8 MiB event, one push', big, big.length, false, 5],
   ['one 8 MiB event, 1-byte pushes', big, 1, false, 3],
+  ['one 1 MiB event, 1-byte pushes (linearity)', small, 1, false, 3],
 ];
 const rows = [];
 for (const [name, bytes, step, parse, runs] of cases) {
@@ -59,4 +61,6 @@ console.log(`node ${process.version} (V8 ${process.versions.v8}), wasm32 release
 console.table(rows);
 const one = Number(rows[3]['ms (median)']);
 const bytewise = Number(rows[4]['ms (median)']);
+const bytewiseSmall = Number(rows[5]['ms (median)']);
 console.log(`8 MiB event: 1-byte pushes take ${(bytewise / one).toFixed(2)}× the one-push time`);
+console.log(`per pushed byte: ${((bytewise * 1e6) / big.length).toFixed(2)} ns at 8 MiB, ${((bytewiseSmall * 1e6) / small.length).toFixed(2)} ns at 1 MiB (equal = linear, no re-scanning)`);
