@@ -811,3 +811,16 @@ export function useEmbedEnv() {
   });
   return env;
 }
+
+/**
+ * Opens the chunk log (its rows are only rendered while it is open) and waits until its list is
+ * rendered. No-op when it is already open.
+ */
+export async function openChunkLog(page) {
+  await page.evaluate((s) => {
+    const d = document.querySelector(s);
+    if (d && 'open' in d && !d.open) d.open = true; // fires `toggle`
+  }, sel('chunk-log'));
+  // The list is rendered (possibly empty) once the log is open.
+  await page.waitForFunction((s) => document.querySelector(`${s} ol`), sel('chunk-log'), { timeout: STATE_TIMEOUT });
+}

@@ -269,8 +269,22 @@ async fn read_text(response: &Response) -> Result<String, ChatError> {
     Ok(text.as_string().unwrap_or_default())
 }
 
+/// The longest stretch of event handling before [`read_stream`] yields to the browser.
+const SLICE_MS: f64 = 8.0;
+
+/// Resolves in a new task (`setTimeout(0)`), letting the browser paint and run input handlers.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Reads a `text/event-stream` body with a `ReadableStream` reader, decoding as bytes arrive.
 /// Stops reading after `[DONE]` or an error frame and cancels the reader.
+/// Handling a read that holds many events yields to the browser every [`SLICE_MS`].
 pub async fn read_stream(
     body: &ReadableStream,
     idle_timeout_secs: Option<u32>,
@@ -314,12 +328,21 @@ pub async fn read_stream(
         chunk.copy_to(&mut buf);
         let pushed = decoder.push(&buf);
         let mut finished = false;
+        let mut slice_start = t;
+        let mut handled = 0u32;
         while let Some(event) = decoder.next_event() {
             let frame = frame_from_event(&event);
             finished = matches!(frame, Frame::Done | Frame::Error(_));
             on(Update::Frame(frame), t);
             if finished {
                 break;
+            }
+            // A read may hold thousands of events (a fast server, a tab in the background):
+            // every SLICE_MS, give the browser a task boundary so it can paint and handle input.
+            handled += 1;
+            if handled.is_multiple_of(32) && now() - slice_start > SLICE_MS {
+                yield_to_browser().await;
+                slice_start = now();
             }
         }
         if decoder.comments() != comments {

@@ -157,6 +157,8 @@ async fn streams_deltas_into_the_page_with_timings_and_a_chunk_log() {
     );
     assert!(0.0 < first_chunk && first_chunk < first_token && first_token < total);
     assert_eq!(number(&m, "stat-chunks"), 6.0);
+    click(&m.root, "chunk-log-toggle");
+    wait_count(&m, "chunk-row", 6).await;
     assert_eq!(count(&m.root, "chunk-row"), 6);
     // The request: POST, JSON, the conversation, streaming with usage, no Authorization.
     let log: serde_json::Value = serde_json::from_str(&fetch_log()).unwrap();

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertBuilt, launchBrowser, DIST_DIR, sel, waitForState, assistantText, optionalText, allTexts,
-  startRecorder, readRecorder, sendPrompt,
+  startRecorder, readRecorder, sendPrompt, openChunkLog,
 } from '../helpers.mjs';
 import { startStaticServer } from '../static-server.mjs';
 import { startLlama, freePort, withPage, openUrl, dataValue, completionPosts, MODEL } from './lib.mjs';
@@ -62,8 +62,10 @@ function appUrl(server, { stream = true, prompt = PROMPT } = {}) {
   return u.toString();
 }
 
-const rowsMs = (page) =>
-  page.evaluate((s) => [...document.querySelectorAll(s)].map((e) => Number(e.getAttribute('data-ms'))), sel('chunk-row'));
+const rowsMs = async (page) => {
+  await openChunkLog(page);
+  return page.evaluate((s) => [...document.querySelectorAll(s)].map((e) => Number(e.getAttribute('data-ms'))), sel('chunk-row'));
+};
 
 test('a. streamed answer from llama-server: many chunks, incremental text, [DONE] and usage handled', { timeout: TEST_TIMEOUT }, (t) =>
   withPage(browser, t, async (page, probe) => {

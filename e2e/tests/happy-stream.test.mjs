@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   useEnv, openApp, sendPrompt, waitForState, assistantText, allTexts, optionalText, statValue,
   startRecorder, readRecorder, lastUserContent, chatState, sel, TEST_TIMEOUT, STATE_TIMEOUT,
+  openChunkLog,
 } from '../helpers.mjs';
 import { HAPPY_TEXT, HAPPY_DELTAS } from '../mock-server.mjs';
 
@@ -79,6 +80,7 @@ test('happy path: streamed answer renders incrementally, ends done, latency figu
     assert.ok(total < 20_000, `total ${total} ms is implausibly large`);
     assert.ok(chunks >= HAPPY_DELTAS.length, `stat-chunks ${chunks} >= ${HAPPY_DELTAS.length}`);
 
+    await openChunkLog(page);
     const rows = await page.locator(`${sel('chunk-log')} ${sel('chunk-row')}`).evaluateAll((els) =>
       els.map((e) => e.getAttribute('data-ms')));
     assert.ok(rows.length >= 10, `chunk rows: ${rows.length} >= 10`);

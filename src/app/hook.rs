@@ -388,6 +388,9 @@ impl FrameRenderer {
         let state = self.transcript.with_untracked(|t| t.state());
         if state != self.shown_state {
             self.shown_state = state;
+            // This redraw includes whatever a queued frame would have drawn: cancel it, so the
+            // frame of the first token is written once.
+            self.frame_pending.set(false);
             self.transcript.notify();
         } else if !self.frame_pending.replace(true) {
             let pending = Rc::clone(&self.frame_pending);
