@@ -284,7 +284,7 @@ async fn yield_to_browser() {
 
 /// Reads a `text/event-stream` body with a `ReadableStream` reader, decoding as bytes arrive.
 /// Stops reading after `[DONE]` or an error frame and cancels the reader.
-/// Handling a read that holds many events yields to the browser every [`SLICE_MS`].
+/// Handling a read that holds many events yields to the browser every 8 ms (`SLICE_MS`).
 pub async fn read_stream(
     body: &ReadableStream,
     idle_timeout_secs: Option<u32>,
