@@ -3,13 +3,16 @@
 //! plus the `<chat-stream>` attribute rules and the suffix readers they rely on.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{content, frame};
+
 use chat_stream::{
     error::ChatError,
     events::{ChatDone, TurnEnd, TurnReporter},
     markdown::MdText,
-    openai::{frame_from_event, ApiError, Frame},
+    openai::{ApiError, Frame},
     settings::Settings,
-    sse::SseEvent,
     transcript::{BlockText, RequestOptions, Transcript},
 };
 use proptest::prelude::*;
@@ -21,19 +24,6 @@ fn options() -> RequestOptions {
         include_usage: true,
         ..RequestOptions::default()
     }
-}
-
-fn frame(json: serde_json::Value) -> Frame {
-    frame_from_event(&SseEvent {
-        event: "message".into(),
-        data: json.to_string(),
-        id: String::new(),
-        retry: None,
-    })
-}
-
-fn content(text: &str) -> Frame {
-    frame(serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]}))
 }
 
 fn finish() -> Frame {

@@ -4,6 +4,10 @@
 //! where the API key may and may not be stored.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{content, frame};
+
 use chat_stream::{
     error::ChatError,
     history::{
@@ -13,9 +17,8 @@ use chat_stream::{
         CURRENT_KEY, INDEX_KEY, MAX_CONVERSATIONS, MAX_IMPORT_BYTES, REMEMBER_KEY_KEY,
         SETTINGS_KEY,
     },
-    openai::{frame_from_event, Frame, Role},
+    openai::{Frame, Role},
     settings::Settings,
-    sse::SseEvent,
     transcript::{MessageStatus, RequestOptions, Transcript, TurnState},
 };
 use proptest::prelude::*;
@@ -33,19 +36,6 @@ fn options() -> RequestOptions {
         stream: true,
         include_usage: false,
     }
-}
-
-fn frame(json: serde_json::Value) -> Frame {
-    frame_from_event(&SseEvent {
-        event: "message".into(),
-        data: json.to_string(),
-        id: String::new(),
-        retry: None,
-    })
-}
-
-fn content(text: &str) -> Frame {
-    frame(serde_json::json!({"choices":[{"index":0,"delta":{"content":text}}]}))
 }
 
 fn user(text: &str) -> SavedMessage {
