@@ -29,6 +29,7 @@
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { listen, parseArgs } from '../../e2e/server-util.mjs';
 
 export const SENTINEL = 'End of transcript.';
 
@@ -161,19 +162,14 @@ const CREATED = 1764000000;
 const MODEL = 'gpt-4o-mini-2024-07-18';
 const FP = 'fp_34a54ae93c';
 
+/** One `data:` event of a `chat.completion.chunk` with these extra fields. */
+function event(fields) {
+  const envelope = { id: ID, object: 'chat.completion.chunk', created: CREATED, model: MODEL, system_fingerprint: FP };
+  return `data: ${JSON.stringify({ ...envelope, ...fields })}\n\n`;
+}
+
 function chunk(delta, finish = null) {
-  return (
-    'data: ' +
-    JSON.stringify({
-      id: ID,
-      object: 'chat.completion.chunk',
-      created: CREATED,
-      model: MODEL,
-      system_fingerprint: FP,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    }) +
-    '\n\n'
-  );
+  return event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
 }
 
 const eventCache = new Map();
@@ -185,19 +181,7 @@ export function transcriptEvents(count) {
   const events = [chunk({ role: 'assistant', content: '', refusal: null })];
   for (const t of tokens) events.push(chunk({ content: t }));
   events.push(chunk({}, 'stop'));
-  events.push(
-    'data: ' +
-      JSON.stringify({
-        id: ID,
-        object: 'chat.completion.chunk',
-        created: CREATED,
-        model: MODEL,
-        system_fingerprint: FP,
-        choices: [],
-        usage: { prompt_tokens: 9, completion_tokens: count, total_tokens: count + 9 },
-      }) +
-      '\n\n',
-  );
+  events.push(event({ choices: [], usage: { prompt_tokens: 9, completion_tokens: count, total_tokens: count + 9 } }));
   events.push('data: [DONE]\n\n');
   const bufs = events.map((e) => Buffer.from(e, 'utf8'));
   const out = { events: bufs, body: Buffer.concat(bufs), text: tokens.join('') };
@@ -220,7 +204,6 @@ const clock = () => performance.now() - t0;
 
 export async function startReplayServer({ port = 0, host = '127.0.0.1' } = {}) {
   const log = [];
-  const sockets = new Set();
   const timers = new Set();
   let nextId = 1;
 
@@ -326,36 +309,13 @@ export async function startReplayServer({ port = 0, host = '127.0.0.1' } = {}) {
       tick();
     });
   });
-  server.keepAliveTimeout = 5000;
-  server.on('connection', (s) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const actual = server.address().port;
-  return {
-    url: `http://${host}:${actual}`,
-    port: actual,
-    log,
-    close: () =>
-      new Promise((resolve) => {
-        for (const h of timers) clearTimeout(h);
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
+  const { url, port: actual, close } = await listen(server, port, host);
+  return { url, port: actual, log, close: () => close(timers) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const args = process.argv.slice(2);
-  const opt = (name, dflt) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : dflt;
-  };
+  const args = parseArgs(process.argv.slice(2));
+  const opt = (name, dflt) => args[name] ?? dflt;
   // Pre-generate the usual streams so the first request is not slowed by generation.
   for (const n of (opt('pregen', '20000,100000') || '').split(',').filter(Boolean)) transcriptEvents(Number(n));
   const srv = await startReplayServer({ port: Number(opt('port', 8790)), host: opt('host', '127.0.0.1') });
