@@ -2,7 +2,8 @@
 //!
 //! The loader (source: `src/embed/chat-stream.js`, copied next to the wasm by trunk) registers
 //! the `<chat-stream>` custom element and exports `mount(element, options)`. Both end up in
-//! [`mount`] here, which renders the compact [`ChatStream`] into a container inside the
+//! [`mount`] here, which renders the compact [`ChatFrame`](crate::app::ChatFrame) (the
+//! conversation, the composer and the folded latency panel) into a container inside the
 //! element's shadow root and dispatches the turn's events on the element:
 //!
 //! | event | `detail` |
@@ -28,7 +29,8 @@ use web_sys::HtmlElement;
 
 use crate::{
     app::{
-        use_chat_stream_with_options, ChatStream, Theme, UseChatStreamOptions, UseChatStreamReturn,
+        use_chat_stream_with_options, ChatFrame, CompactSide, Theme, UseChatStreamOptions,
+        UseChatStreamReturn,
     },
     settings::Settings,
 };
@@ -100,13 +102,16 @@ pub fn mount(host: HtmlElement, container: HtmlElement) -> EmbedHandle {
             theme,
             chat,
         });
+        // The compact frame only: the embed's bundle carries none of the full app's panels.
         view! {
-            <ChatStream
-                settings=settings
+            <ChatFrame
                 chat=chat
+                prompt=RwSignal::new(String::new())
                 placeholder=placeholder
-                theme=theme
+                theme=Signal::derive(move || theme.get().unwrap_or(Theme::Auto))
                 compact=true
+                on_clear=Callback::new(move |()| chat.reset())
+                side=view! { <CompactSide chat=chat /> }.into_any()
             />
         }
     });

@@ -3,6 +3,7 @@
 //! Layers, each depending only on the ones before it:
 //! - [`sse`]: bytes → events, an I/O-free WHATWG event-stream decoder;
 //! - [`openai`]: events → typed frames (chunks, `[DONE]`, in-band errors);
+//! - [`pipeline`]: bytes → updates, the SSE decoder and the frame mapping as one push/pop path;
 //! - [`transcript`]: frames → conversation state and timing marks;
 //! - [`events`]: transcript → what the host hears (start, delta, done, error);
 //! - [`settings`]: the user's settings and how a page URL or element attributes set them;
@@ -43,7 +44,9 @@ pub mod error;
 pub mod events;
 pub mod history;
 pub mod markdown;
+pub mod markdown_append;
 pub mod openai;
+pub mod pipeline;
 pub mod presets;
 pub mod settings;
 pub mod sse;

@@ -1,6 +1,6 @@
-//! Mounts the app (the page served by `trunk serve`) into the page's `#chat-stream-app` element;
-//! everything else is in the library. The same wasm module serves the embed loader
-//! (`chat-stream.js`), whose host pages have no such element: there this does nothing.
+//! The page app's bundle (`trunk serve`): mounts [`chat_stream::App`] into the page's
+//! `#chat-stream-app` element; everything else is in the library. The embed has its own, smaller
+//! bundle (`src/embed_main.rs`).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

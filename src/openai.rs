@@ -299,6 +299,14 @@ pub fn frame_from_event(event: &SseEvent) -> Frame {
             warning: "skipped an event with empty data".to_owned(),
         };
     }
+    // One parse on the common path: straight into the chunk type. Only text that may hold an
+    // in-band error envelope (it has an `"error"` key or value), or that is not a chunk, is
+    // parsed again as a generic value to say what it is.
+    if !data.contains("\"error\"") {
+        if let Ok(chunk) = serde_json::from_str::<ChatChunk>(data) {
+            return Frame::Chunk(chunk);
+        }
+    }
     let value: serde_json::Value = match serde_json::from_str(data) {
         Ok(v) => v,
         Err(_) => {

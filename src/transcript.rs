@@ -12,6 +12,7 @@ use crate::{
         ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Frame, Role, ServerTimings,
         StreamOptions, Usage,
     },
+    pipeline::Update,
 };
 
 /// Text that grows at the end, kept as a list of blocks so a view can render finished blocks once
@@ -143,6 +144,12 @@ enum ThinkPhase {
 impl ThinkSplit {
     const OPEN: &'static str = "<think>";
     const CLOSE: &'static str = "</think>";
+
+    /// Every further delta is answer text as it is (no tag can open any more, nothing is held
+    /// back): the caller may skip [`push`](Self::push) and its copies.
+    pub fn passes_through(&self) -> bool {
+        self.phase == ThinkPhase::Answer && self.held.is_empty()
+    }
 
     /// Splits one content delta into (answer text, reasoning text).
     pub fn push(&mut self, delta: &str) -> (String, String) {
@@ -281,13 +288,95 @@ impl TurnState {
     }
 }
 
-/// One received chunk, for the chunk log.
+/// One received chunk, for the chunk log. The delta's fields are kept as they came (the text
+/// moved, not copied) and formatted only when the log is shown ([`ChunkMark::summary`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChunkMark {
     /// Milliseconds after the request was sent.
     pub ms: f64,
-    /// The delta as the cookbook prints it, e.g. `{"content": "1"}` (cut to 200 characters).
-    pub summary: String,
+    fields: Box<[(ChunkField, Box<str>)]>,
+}
+
+/// A field of a chunk's first delta, as the cookbook prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkField {
+    Role,
+    Content,
+    ReasoningContent,
+    Reasoning,
+    Refusal,
+    /// The number of tool-call fragments.
+    ToolCalls,
+    FinishReason,
+    /// `prompt_tokens completion_tokens` of a usage-only chunk.
+    Usage,
+}
+
+impl ChunkMark {
+    /// The longest summary, in characters (an ellipsis marks the cut).
+    pub const SUMMARY_CHARS: usize = 200;
+
+    /// The delta as the cookbook prints it, e.g. `{"content": "1"}`: only the fields that were
+    /// present, cut to [`Self::SUMMARY_CHARS`] characters.
+    pub fn summary(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (field, value)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let name = match field {
+                ChunkField::Role => "role",
+                ChunkField::Content => "content",
+                ChunkField::ReasoningContent => "reasoning_content",
+                ChunkField::Reasoning => "reasoning",
+                ChunkField::Refusal => "refusal",
+                ChunkField::ToolCalls => {
+                    out.push_str("\"tool_calls\": [");
+                    out.push_str(value);
+                    out.push_str(" fragment(s)]");
+                    continue;
+                }
+                ChunkField::FinishReason => "finish_reason",
+                ChunkField::Usage => {
+                    let (prompt, completion) = value.split_once(' ').unwrap_or((value, "0"));
+                    out.push_str("\"usage\": {\"prompt_tokens\": ");
+                    out.push_str(prompt);
+                    out.push_str(", \"completion_tokens\": ");
+                    out.push_str(completion);
+                    out.push('}');
+                    continue;
+                }
+            };
+            out.push('"');
+            out.push_str(name);
+            out.push_str("\": ");
+            json_string(&mut out, value);
+        }
+        out.push('}');
+        crate::openai::excerpt(&out, Self::SUMMARY_CHARS)
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Where a tokens-per-second figure comes from.
@@ -547,6 +636,19 @@ impl Transcript {
         self.turn.as_mut().filter(|t| !t.state.is_terminal())
     }
 
+    /// Applies one update of the request (the single entry point of the streaming path): `now`
+    /// is the time of the network read that delivered it.
+    pub fn on(&mut self, update: Update, now: f64) {
+        match update {
+            Update::Headers => self.on_headers(now),
+            Update::Frame(frame) => self.apply(frame, now),
+            Update::Comments(n) => self.on_comments(n),
+            Update::Completion(c) => self.apply_completion(c, now),
+            Update::End { cut_mid_event } => self.end_of_stream(cut_mid_event, now),
+            Update::Failed(error) => self.fail(error, now),
+        }
+    }
+
     /// Response headers arrived.
     pub fn on_headers(&mut self, now: f64) {
         if let Some(turn) = self.live_turn() {
@@ -570,8 +672,6 @@ impl Transcript {
         match frame {
             Frame::Chunk(chunk) => {
                 turn.times.first_chunk.get_or_insert(ms);
-                let summary = summarize(&chunk);
-                turn.chunks.push(ChunkMark { ms, summary });
                 self.apply_chunk(chunk, ms);
             }
             Frame::Done => {
@@ -605,16 +705,32 @@ impl Transcript {
             turn.server_timings = chunk.timings;
         }
         let message = &mut self.messages[turn.message];
+        let mut fields: Vec<(ChunkField, Box<str>)> = Vec::new();
+        if chunk.choices.is_empty() {
+            if let Some(u) = chunk.usage {
+                let counts = [u.prompt_tokens, u.completion_tokens].map(|n| n.to_string());
+                fields.push((ChunkField::Usage, counts.join(" ").into()));
+            }
+        }
         // Only choice 0 is shown; `n > 1` streams interleave other indexes, which are ignored.
-        for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
+        let mut first = true;
+        for choice in chunk.choices {
+            if choice.index != 0 {
+                continue;
+            }
             let delta = choice.delta;
             let mut visible = false;
             if let Some(text) = delta.content.as_deref().filter(|s| !s.is_empty()) {
-                let (answer, thought) = turn.think.push(text);
-                message.content.push_str(&answer);
-                message.reasoning.push_str(&thought);
                 turn.content_chunks += 1;
-                visible = !answer.is_empty() || !thought.is_empty();
+                if turn.think.passes_through() {
+                    message.content.push_str(text);
+                    visible = true;
+                } else {
+                    let (answer, thought) = turn.think.push(text);
+                    message.content.push_str(&answer);
+                    message.reasoning.push_str(&thought);
+                    visible = !answer.is_empty() || !thought.is_empty();
+                }
             }
             if let Some(text) = delta.reasoning_text() {
                 message.reasoning.push_str(text);
@@ -630,10 +746,37 @@ impl Transcript {
                     turn.state = TurnState::Streaming;
                 }
             }
+            if first {
+                // The first choice-0 delta goes to the chunk log, its strings moved, not copied.
+                first = false;
+                let mut keep = |field, value: Option<String>| {
+                    if let Some(v) = value {
+                        fields.push((field, v.into_boxed_str()));
+                    }
+                };
+                keep(ChunkField::Role, delta.role);
+                keep(ChunkField::Content, delta.content);
+                keep(ChunkField::ReasoningContent, delta.reasoning_content);
+                keep(ChunkField::Reasoning, delta.reasoning);
+                keep(ChunkField::Refusal, delta.refusal);
+                if !delta.tool_calls.is_empty() {
+                    fields.push((
+                        ChunkField::ToolCalls,
+                        delta.tool_calls.len().to_string().into(),
+                    ));
+                }
+                if let Some(reason) = &choice.finish_reason {
+                    fields.push((ChunkField::FinishReason, reason.as_str().into()));
+                }
+            }
             if choice.finish_reason.is_some() {
                 turn.finish_reason = choice.finish_reason;
             }
         }
+        turn.chunks.push(ChunkMark {
+            ms,
+            fields: fields.into_boxed_slice(),
+        });
     }
 
     /// A whole non-streaming completion arrived.
@@ -693,40 +836,4 @@ impl Transcript {
         self.messages.clear();
         self.turn = None;
     }
-}
-
-/// The chunk's first delta as the cookbook prints it: only the fields that are present.
-fn summarize(chunk: &ChatChunk) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(choice) = chunk.choices.first() {
-        let d = &choice.delta;
-        let mut field = |name: &str, value: &Option<String>| {
-            if let Some(v) = value {
-                parts.push(format!(
-                    "\"{name}\": {}",
-                    serde_json::Value::from(v.as_str())
-                ));
-            }
-        };
-        field("role", &d.role);
-        field("content", &d.content);
-        field("reasoning_content", &d.reasoning_content);
-        field("reasoning", &d.reasoning);
-        field("refusal", &d.refusal);
-        if !d.tool_calls.is_empty() {
-            parts.push(format!(
-                "\"tool_calls\": [{} fragment(s)]",
-                d.tool_calls.len()
-            ));
-        }
-        if let Some(reason) = &choice.finish_reason {
-            parts.push(format!("\"finish_reason\": \"{reason}\""));
-        }
-    } else if let Some(u) = chunk.usage {
-        parts.push(format!(
-            "\"usage\": {{\"prompt_tokens\": {}, \"completion_tokens\": {}}}",
-            u.prompt_tokens, u.completion_tokens
-        ));
-    }
-    crate::openai::excerpt(&format!("{{{}}}", parts.join(", ")), 200)
 }

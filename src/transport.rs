@@ -1,9 +1,11 @@
-//! The browser edge: the only module that calls `fetch`.
+//! The browser edge: the only module that calls `fetch`. It moves bytes and time stamps, and
+//! knows nothing of what they mean (that is [`crate::pipeline`]).
 //!
-//! [`post_chat`] sends one request and reports what happens through a callback, in order:
-//! `Headers`, then either `Frame`s (streaming) or one `Completion`, then `End` or `Failed`.
-//! Every update carries `performance.now()` taken once per network read, so timing marks are
-//! those of the read that delivered them. An aborted request (Stop, unmount) ends silently:
+//! [`send`] posts one request and resolves when the response headers arrive, with the time of
+//! that moment; the body is then read whole ([`WholeBody::text`]) or read by read
+//! ([`ByteStream::read`]), each read stamped with `performance.now()` taken as soon as the read
+//! resolved, before anything is done with its bytes: processing time never shows up in a
+//! latency figure. An aborted request (Stop, unmount) fails with whatever the browser says;
 //! whoever aborted has already recorded why.
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
@@ -16,31 +18,8 @@ use web_sys::{
 
 use crate::{
     error::ChatError,
-    openai::{error_from_http, excerpt, frame_from_event, parse_completion, ChatCompletion, Frame},
-    sse::SseDecoder,
+    openai::{error_from_http, excerpt},
 };
-
-/// What the transport saw.
-#[derive(Debug)]
-pub enum Update {
-    /// Response headers arrived with a 2xx status.
-    Headers,
-    /// One event of the stream, as a frame.
-    Frame(Frame),
-    /// Running count of keep-alive comments.
-    Comments(u64),
-    /// A network read was fully applied: a good moment to render.
-    ReadDone,
-    /// The whole non-streaming completion (also when a server ignored `stream: true`).
-    Completion(ChatCompletion),
-    /// The body ended; `cut_mid_event` when an unterminated event was discarded.
-    End {
-        /// See [`crate::sse::StreamEnd`].
-        cut_mid_event: bool,
-    },
-    /// The request failed.
-    Failed(ChatError),
-}
 
 /// One chat completion request.
 pub struct ChatPost<'a> {
@@ -107,15 +86,6 @@ async fn within(
     }
 }
 
-/// Sends the request and reports progress to `on` until the turn ends. Never retries.
-pub async fn post_chat(post: ChatPost<'_>, mut on: impl FnMut(Update, f64)) {
-    if let Err(error) = run(&post, &mut on).await {
-        if !post.signal.aborted() {
-            on(Update::Failed(error), now());
-        }
-    }
-}
-
 /// Request headers: `Authorization: Bearer …` when a key is given, and `Content-Type` for a
 /// JSON body. Only these two: every server's CORS set-up allows them.
 fn request_headers(api_key: Option<&str>, json_body: bool) -> Result<Headers, ChatError> {
@@ -176,7 +146,109 @@ pub async fn get_text(
     read_text(&response).await
 }
 
-async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<(), ChatError> {
+async fn read_text(response: &Response) -> Result<String, ChatError> {
+    let promise = response
+        .text()
+        .map_err(|e| ChatError::Network(js_message(&e)))?;
+    let text = JsFuture::from(promise).await.map_err(|e| {
+        ChatError::Network(format!("reading the response failed: {}", js_message(&e)))
+    })?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+/// A 2xx response whose headers arrived.
+pub struct Reply {
+    /// `performance.now()` when the headers arrived.
+    pub headers_at: f64,
+    /// How to read the body.
+    pub body: ReplyBody,
+}
+
+/// The body of a [`Reply`].
+pub enum ReplyBody {
+    /// An event stream (or a body of unknown type), read as it arrives.
+    Stream(ByteStream),
+    /// A body read at once: JSON (also when a server ignored `stream: true`), or anything when
+    /// streaming was not asked for.
+    Whole(WholeBody),
+}
+
+/// A body to be read at once.
+pub struct WholeBody {
+    response: Response,
+    /// The response's `Content-Type`, lower-cased (empty when absent).
+    pub content_type: String,
+}
+
+impl WholeBody {
+    /// The whole body, and `performance.now()` when it had arrived.
+    pub async fn text(self) -> Result<(String, f64), ChatError> {
+        let text = read_text(&self.response).await?;
+        Ok((text, now()))
+    }
+}
+
+/// A body read by read, with a `ReadableStream` reader.
+pub struct ByteStream {
+    reader: ReadableStreamDefaultReader,
+    idle_timeout_secs: Option<u32>,
+    done_key: JsValue,
+    value_key: JsValue,
+}
+
+impl ByteStream {
+    fn new(body: &ReadableStream, idle_timeout_secs: Option<u32>) -> Self {
+        Self {
+            reader: body.get_reader().unchecked_into(),
+            idle_timeout_secs,
+            done_key: JsValue::from_str("done"),
+            value_key: JsValue::from_str("value"),
+        }
+    }
+
+    /// The next read into `buf` (replacing its contents), and `performance.now()` as soon as
+    /// the read resolved. `Ok((false, t))` at the end of the body. An idle timeout cancels the
+    /// body and fails with [`ChatError::Idle`].
+    pub async fn read(&mut self, buf: &mut Vec<u8>) -> Result<(bool, f64), ChatError> {
+        let result = match within(self.reader.read(), self.idle_timeout_secs).await {
+            Ok(Ok(r)) => r,
+            Err(idle) => {
+                self.cancel();
+                return Err(idle);
+            }
+            // The stream has already failed: nothing to cancel.
+            Ok(Err(e)) => return Err(ChatError::ConnectionLost(js_message(&e))),
+        };
+        let t = now();
+        let done = Reflect::get(&result, &self.done_key)
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(false);
+        if done {
+            buf.clear();
+            return Ok((false, t));
+        }
+        let chunk: Uint8Array = Reflect::get(&result, &self.value_key)
+            .map_err(|e| ChatError::Network(js_message(&e)))?
+            .unchecked_into();
+        buf.resize(chunk.length() as usize, 0);
+        chunk.copy_to(buf);
+        Ok((true, t))
+    }
+
+    /// Cancels the body so the server can stop generating (after `[DONE]`, an error frame, or
+    /// an idle timeout). The promise's outcome is irrelevant but must be handled, or a rejection
+    /// would surface as an unhandled page error.
+    pub fn cancel(&self) {
+        let promise = self.reader.cancel();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+    }
+}
+
+/// Posts the request; resolves when the response headers arrive. Never retries.
+pub async fn send(post: &ChatPost<'_>) -> Result<Reply, ChatError> {
     let headers = request_headers(post.api_key, true)?;
     let init = RequestInit::new();
     init.set_method("POST");
@@ -198,12 +270,10 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
         .await?
         .map_err(|e| ChatError::unreachable(post.url, &js_message(&e)))?
         .unchecked_into();
-
+    let headers_at = now();
     if !response.ok() {
         return Err(http_error(&response).await);
     }
-    on(Update::Headers, now());
-
     let content_type = response
         .headers()
         .get("content-type")
@@ -213,151 +283,16 @@ async fn run(post: &ChatPost<'_>, on: &mut impl FnMut(Update, f64)) -> Result<()
         .to_ascii_lowercase();
     // Some servers ignore `stream: true` and answer with one JSON document; some send SSE with no
     // content type at all. JSON is recognised by its type; anything else is decoded as SSE.
-    let is_json = content_type.contains("json");
-    if !post.stream || is_json {
-        let body = read_text(&response).await?;
-        let t = now();
-        if !is_json && content_type.contains("event-stream") {
-            // Asked not to stream, but the server streamed anyway: decode it as a stream.
-            replay_body(body.as_bytes(), on, t);
-            return Ok(());
-        }
-        let completion = parse_completion(&body).map_err(ChatError::Server)?;
-        on(Update::Completion(completion), t);
-        return Ok(());
-    }
-
-    let body = response
-        .body()
-        .ok_or_else(|| ChatError::Network("the response has no body".into()))?;
-    read_stream(&body, post.idle_timeout_secs, on).await
-}
-
-/// A whole event-stream body at once (the server streamed although it was asked not to).
-fn replay_body(bytes: &[u8], on: &mut impl FnMut(Update, f64), t: f64) {
-    let (events, end) = crate::sse::decode_all(bytes);
-    for event in &events {
-        on(Update::Frame(frame_from_event(event)), t);
-    }
-    match end {
-        Ok(end) => on(
-            Update::End {
-                cut_mid_event: end.incomplete_event,
-            },
-            t,
-        ),
-        Err(e) => on(Update::Failed(e.into()), t),
-    }
-}
-
-/// Cancels the body so the server can stop generating; the promise's outcome is irrelevant but
-/// must be handled, or a rejection would surface as an unhandled page error.
-fn cancel(reader: &ReadableStreamDefaultReader) {
-    let promise = reader.cancel();
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = JsFuture::from(promise).await;
-    });
-}
-
-async fn read_text(response: &Response) -> Result<String, ChatError> {
-    let promise = response
-        .text()
-        .map_err(|e| ChatError::Network(js_message(&e)))?;
-    let text = JsFuture::from(promise).await.map_err(|e| {
-        ChatError::Network(format!("reading the response failed: {}", js_message(&e)))
-    })?;
-    Ok(text.as_string().unwrap_or_default())
-}
-
-/// The longest stretch of event handling before [`read_stream`] yields to the browser.
-const SLICE_MS: f64 = 8.0;
-
-/// Resolves in a new task (`setTimeout(0)`), letting the browser paint and run input handlers.
-async fn yield_to_browser() {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Reads a `text/event-stream` body with a `ReadableStream` reader, decoding as bytes arrive.
-/// Stops reading after `[DONE]` or an error frame and cancels the reader.
-/// Handling a read that holds many events yields to the browser every 8 ms (`SLICE_MS`).
-pub async fn read_stream(
-    body: &ReadableStream,
-    idle_timeout_secs: Option<u32>,
-    on: &mut impl FnMut(Update, f64),
-) -> Result<(), ChatError> {
-    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let mut decoder = SseDecoder::new();
-    let mut buf = Vec::new();
-    let mut comments = 0;
-    let done_key = JsValue::from_str("done");
-    let value_key = JsValue::from_str("value");
-    loop {
-        let result = match within(reader.read(), idle_timeout_secs).await {
-            Ok(Ok(r)) => r,
-            Err(idle) => {
-                cancel(&reader);
-                return Err(idle);
-            }
-            // The stream has already failed: nothing to cancel.
-            Ok(Err(e)) => return Err(ChatError::ConnectionLost(js_message(&e))),
-        };
-        let t = now();
-        if Reflect::get(&result, &done_key)
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(false)
-        {
-            let end = decoder.finish();
-            on(
-                Update::End {
-                    cut_mid_event: end.incomplete_event,
-                },
-                t,
-            );
-            return Ok(());
-        }
-        let chunk: Uint8Array = Reflect::get(&result, &value_key)
-            .map_err(|e| ChatError::Network(js_message(&e)))?
-            .unchecked_into();
-        buf.resize(chunk.length() as usize, 0);
-        chunk.copy_to(&mut buf);
-        let pushed = decoder.push(&buf);
-        let mut finished = false;
-        let mut slice_start = t;
-        let mut handled = 0u32;
-        while let Some(event) = decoder.next_event() {
-            let frame = frame_from_event(&event);
-            finished = matches!(frame, Frame::Done | Frame::Error(_));
-            on(Update::Frame(frame), t);
-            if finished {
-                break;
-            }
-            // A read may hold thousands of events (a fast server, a tab in the background):
-            // every SLICE_MS, give the browser a task boundary so it can paint and handle input.
-            handled += 1;
-            if handled.is_multiple_of(32) && now() - slice_start > SLICE_MS {
-                yield_to_browser().await;
-                slice_start = now();
-            }
-        }
-        if decoder.comments() != comments {
-            comments = decoder.comments();
-            on(Update::Comments(comments), t);
-        }
-        on(Update::ReadDone, t);
-        if finished {
-            // "[DONE]: stop reading and cancel the reader" (field guide c16).
-            cancel(&reader);
-            return Ok(());
-        }
-        if let Err(e) = pushed {
-            cancel(&reader);
-            return Err(e.into());
-        }
-    }
+    let body = if !post.stream || content_type.contains("json") {
+        ReplyBody::Whole(WholeBody {
+            response,
+            content_type,
+        })
+    } else {
+        let stream = response
+            .body()
+            .ok_or_else(|| ChatError::Network("the response has no body".into()))?;
+        ReplyBody::Stream(ByteStream::new(&stream, post.idle_timeout_secs))
+    };
+    Ok(Reply { headers_at, body })
 }

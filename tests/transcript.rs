@@ -91,7 +91,7 @@ fn a_turn_goes_waiting_streaming_done_with_timing_marks() {
     assert_eq!(turn.times.first_token, Some(300.0));
     assert_eq!(turn.times.total, Some(400.0));
     assert_eq!(turn.chunks.len(), 4);
-    assert_eq!(turn.chunks[1].summary, r#"{"content": "Hi"}"#);
+    assert_eq!(turn.chunks[1].summary(), r#"{"content": "Hi"}"#);
     assert_eq!(answer(&t), "Hi there");
     assert!(turn.warnings.is_empty());
 }

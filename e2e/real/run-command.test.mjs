@@ -133,7 +133,7 @@ test('bash .ci/serve: ready line, page, endpoint, one chat turn; SIGTERM stops e
   assert.equal(page.status, 200, 'GET app URL');
   const html = await page.text();
   assert.match(html, /boot\.js/, 'index.html loads boot.js');
-  for (const asset of ['boot.js', 'chat-stream.js', 'chat-stream-core.js', 'chat-stream-core_bg.wasm']) {
+  for (const asset of ['boot.js', 'chat-stream.js', 'chat-stream-app.js', 'chat-stream-app_bg.wasm', 'chat-stream-embed.js', 'chat-stream-embed_bg.wasm']) {
     const r = await fetch(new URL(asset, url));
     assert.equal(r.status, 200, `GET ${asset}`);
     if (asset.endsWith('.wasm')) assert.equal(r.headers.get('content-type'), 'application/wasm', 'wasm MIME type');

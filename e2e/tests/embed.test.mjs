@@ -51,7 +51,7 @@ test('the example page, served from another origin, streams in three independent
     // The loader and the wasm come from the app's origin, the page from another one.
     assert.notEqual(new URL(env.web.url).port, new URL(env.site.url).port);
     assert.ok(probe.requests.some((r) => r === `GET ${env.web.url}/chat-stream.js`), 'loader fetched cross-origin');
-    assert.ok(probe.requests.some((r) => r === `GET ${env.web.url}/chat-stream-core_bg.wasm`), 'wasm resolved against the loader URL');
+    assert.ok(probe.requests.some((r) => r === `GET ${env.web.url}/chat-stream-embed_bg.wasm`), 'wasm resolved against the loader URL');
     assert.ok(!probe.requests.some((r) => r.startsWith(`GET ${env.site.url}/chat-stream`)), 'nothing resolved against the host page');
 
     // All three running at once.

@@ -25,7 +25,8 @@ pub fn Compare(
     /// API key for both runs.
     api_key: ReadSignal<String>,
     /// The prompt to compare with (the prompt box).
-    prompt: ReadSignal<String>,
+    #[prop(into)]
+    prompt: Signal<String>,
 ) -> impl IntoView {
     let with_stream = move |stream: bool| {
         Signal::derive(move || Settings {
@@ -120,9 +121,9 @@ fn RunCard(
     chat: UseChatStreamReturn,
 ) -> impl IntoView {
     let t = chat.transcript;
-    let first_chunk = turn_figure(t, |turn| turn.times.first_chunk);
-    let first_token = turn_figure(t, |turn| turn.times.first_token);
-    let total = turn_figure(t, |turn| turn.times.total);
+    let first_chunk = turn_figure(chat, |turn| turn.times.first_chunk);
+    let first_token = turn_figure(chat, |turn| turn.times.first_token);
+    let total = turn_figure(chat, |turn| turn.times.total);
     let chunks =
         Memo::new(move |_| t.with(|t| t.turn.as_ref().map_or(0, |turn| turn.chunks.len())));
     let answer = move || {

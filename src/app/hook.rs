@@ -6,13 +6,14 @@ use std::{cell::Cell, rc::Rc};
 use leptos::{prelude::*, task::spawn_local};
 use web_sys::AbortController;
 
+use super::request;
 use crate::{
     error::ChatError,
     events::{self, ChatDelta, ChatDone, ChatFailure, ChatStart, Timings, TurnEnd, TurnReporter},
     openai::{ChatRequest, Role},
     settings::Settings,
     transcript::{Message, RequestOptions, Transcript, TurnState},
-    transport::{now, post_chat, ChatPost, Update as Net},
+    transport::{now, ChatPost},
 };
 
 /// Options of [`use_chat_stream_with_options`]: the API key and the callbacks. Build it with
@@ -97,6 +98,31 @@ pub struct UseChatStreamReturn {
     options: UseChatStreamOptions,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     reporter: StoredValue<TurnReporter, LocalStorage>,
+    redraw: Redraw,
+}
+
+/// What the built-in views subscribe to instead of the whole transcript, so a token touches
+/// only what it changes.
+#[derive(Clone, Copy)]
+struct Redraw {
+    /// Messages added or removed, a turn's state changed, a conversation loaded.
+    structure: Trigger,
+    /// The live message's text grew (at most once per animation frame).
+    text: Trigger,
+    /// The latest turn's figures changed (at most every [`FIGURES_MS`], and at every state
+    /// change: the first token and the end show at once).
+    figures: Trigger,
+}
+
+/// The shortest interval between two redraws of the figures while tokens arrive.
+const FIGURES_MS: f64 = 250.0;
+
+impl Redraw {
+    fn all(&self) {
+        self.structure.notify();
+        self.text.notify();
+        self.figures.notify();
+    }
 }
 
 /// Streams chat completions with `settings` (read when a request starts, so a change applies to
@@ -191,6 +217,11 @@ pub fn use_chat_stream_with_options(
         options,
         abort,
         reporter: StoredValue::new_local(TurnReporter::default()),
+        redraw: Redraw {
+            structure: Trigger::new(),
+            text: Trigger::new(),
+            figures: Trigger::new(),
+        },
     }
 }
 
@@ -220,6 +251,29 @@ impl UseChatStreamReturn {
     pub fn load(&self, transcript: Transcript) {
         self.stop();
         self.transcript.set(transcript);
+        self.redraw.all();
+    }
+
+    /// Subscribes the running effect to changes of the conversation's structure: messages
+    /// added or removed, the latest turn's state, a conversation loaded.
+    pub(crate) fn track_structure(&self) {
+        self.redraw.structure.track();
+    }
+
+    /// Subscribes the running effect to the live message's text (once per frame at most).
+    pub(crate) fn track_text(&self) {
+        self.redraw.text.track();
+    }
+
+    /// Subscribes the running effect to the latest turn's figures (about 4 times a second
+    /// while tokens arrive, and at once at every state change).
+    pub(crate) fn track_figures(&self) {
+        self.redraw.figures.track();
+    }
+
+    /// Reads the transcript without subscribing (pair it with one of the `track_` methods).
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Transcript) -> R) -> R {
+        self.transcript.with_untracked(f)
     }
 
     /// Starts a turn with `begin` (which returns the request, or `None` to do nothing) and
@@ -265,6 +319,7 @@ impl UseChatStreamReturn {
         let Ok(controller) = AbortController::new() else {
             transcript
                 .update(|t| t.fail(ChatError::Setup("AbortController is missing".into()), now()));
+            self.redraw.all();
             this.report();
             return;
         };
@@ -274,6 +329,8 @@ impl UseChatStreamReturn {
         }
         let body = serde_json::to_string(&request).unwrap_or_default();
         let abort = self.abort;
+        // The new messages and the waiting state show at once.
+        self.redraw.all();
         spawn_local(async move {
             let url = settings.completions_url();
             let post = ChatPost {
@@ -284,21 +341,14 @@ impl UseChatStreamReturn {
                 signal: &signal,
                 idle_timeout_secs: Some(settings.idle_timeout_secs),
             };
-            let mut renderer = FrameRenderer::new(transcript);
-            post_chat(post, |update, t| {
-                let Some(()) = transcript.try_update_untracked(|tr| match update {
-                    Net::Headers => tr.on_headers(t),
-                    Net::Frame(frame) => tr.apply(frame, t),
-                    Net::Comments(n) => tr.on_comments(n),
-                    Net::ReadDone => {}
-                    Net::Completion(c) => tr.apply_completion(c, t),
-                    Net::End { cut_mid_event } => tr.end_of_stream(cut_mid_event, t),
-                    Net::Failed(error) => tr.fail(error, t),
-                }) else {
-                    return;
-                };
-                this.report();
-                renderer.after_update();
+            let mut renderer = FrameRenderer::new(this);
+            request::run(post, |update, t| {
+                if transcript
+                    .try_update_untracked(|tr| tr.on(update, t))
+                    .is_some()
+                {
+                    renderer.after_update();
+                }
             })
             .await;
             renderer.flush();
@@ -322,6 +372,7 @@ impl UseChatStreamReturn {
         }
         let t = now();
         self.transcript.update(|tr| tr.stop(t));
+        self.redraw.all();
         self.report();
         if let Some(Some(controller)) = self.abort.try_update_value(Option::take) {
             controller.abort();
@@ -332,6 +383,7 @@ impl UseChatStreamReturn {
     pub fn reset(&self) {
         self.stop();
         self.transcript.update(Transcript::clear);
+        self.redraw.all();
     }
 }
 
@@ -367,45 +419,65 @@ impl UseChatStreamReturn {
     }
 }
 
-/// Decides when the view hears about changes: at once when the turn's state changes (so the
-/// first token is painted in the very next frame), else at most once per animation frame.
+/// Decides when the views hear about changes: at once when the turn's state changes (so the
+/// first token is painted in the very next frame), else the live text at most once per
+/// animation frame and the figures at most every [`FIGURES_MS`]. The callbacks hear about new
+/// text just before the view does.
 struct FrameRenderer {
-    transcript: RwSignal<Transcript>,
+    chat: UseChatStreamReturn,
     shown_state: TurnState,
     frame_pending: Rc<Cell<bool>>,
+    figures_at: Rc<Cell<f64>>,
 }
 
 impl FrameRenderer {
-    fn new(transcript: RwSignal<Transcript>) -> Self {
+    fn new(chat: UseChatStreamReturn) -> Self {
         Self {
-            transcript,
-            shown_state: transcript.with_untracked(|t| t.state()),
+            chat,
+            shown_state: chat.transcript.with_untracked(|t| t.state()),
             frame_pending: Rc::new(Cell::new(false)),
+            figures_at: Rc::new(Cell::new(0.0)),
         }
     }
 
     fn after_update(&mut self) {
-        let state = self.transcript.with_untracked(|t| t.state());
+        let state = self.chat.transcript.with_untracked(|t| t.state());
         if state != self.shown_state {
             self.shown_state = state;
             // This redraw includes whatever a queued frame would have drawn: cancel it, so the
             // frame of the first token is written once.
             self.frame_pending.set(false);
-            self.transcript.notify();
+            self.figures_at.set(now());
+            self.chat.report();
+            self.chat.transcript.notify();
+            self.chat.redraw.all();
         } else if !self.frame_pending.replace(true) {
             let pending = Rc::clone(&self.frame_pending);
-            let transcript = self.transcript;
+            let figures_at = Rc::clone(&self.figures_at);
+            let chat = self.chat;
             request_animation_frame(move || {
                 if pending.replace(false) {
-                    transcript.notify();
+                    Self::frame(chat, &figures_at);
                 }
             });
         }
     }
 
+    fn frame(chat: UseChatStreamReturn, figures_at: &Cell<f64>) {
+        chat.report();
+        chat.transcript.notify();
+        chat.redraw.text.notify();
+        let t = now();
+        if t - figures_at.get() >= FIGURES_MS {
+            figures_at.set(t);
+            chat.redraw.figures.notify();
+        }
+    }
+
     fn flush(&mut self) {
         if self.frame_pending.replace(false) {
-            self.transcript.notify();
+            Self::frame(self.chat, &self.figures_at);
+            self.chat.redraw.figures.notify();
         }
     }
 }

@@ -5,12 +5,14 @@
 use leptos::{html, prelude::*};
 
 use super::{
-    clipboard::CopyButton, hook::UseChatStreamReturn, markdown::MarkdownView,
+    clipboard::CopyButton,
+    hook::UseChatStreamReturn,
+    markdown::{BlockTextView, MarkdownView},
     scroll::use_follow_bottom,
 };
 use crate::{
     openai::Role,
-    transcript::{BlockText, Message, MessageStatus, Transcript},
+    transcript::{Message, MessageStatus},
 };
 
 /// Every message of the conversation, following the bottom while the reader is there.
@@ -19,9 +21,9 @@ pub fn MessageList(
     /// The chat whose conversation is shown.
     chat: UseChatStreamReturn,
 ) -> impl IntoView {
-    let transcript = chat.transcript;
     let ids = Memo::new(move |_| {
-        transcript.with(|t| {
+        chat.track_structure();
+        chat.read(|t| {
             t.messages
                 .iter()
                 .enumerate()
@@ -29,9 +31,10 @@ pub fn MessageList(
                 .collect::<Vec<_>>()
         })
     });
-    let busy = Memo::new(move |_| transcript.with(|t| t.state().is_busy()));
+    let busy = Memo::new(move |_| chat.status.get().is_busy());
     let scroller = NodeRef::<html::Div>::new();
-    let follow = use_follow_bottom(scroller, move || transcript.track());
+    let content = NodeRef::<html::Div>::new();
+    let follow = use_follow_bottom(scroller, content);
     let following = follow.following;
     // A new turn is the reader's own action: show it.
     Effect::new(move |was_busy: Option<bool>| {
@@ -56,16 +59,18 @@ pub fn MessageList(
                 tabindex="0"
                 on:scroll=move |_| follow.on_scroll()
             >
-                <Show when=move || ids.with(Vec::is_empty)>
-                    <p class="cs-empty" data-testid="empty">
-                        "Type a prompt below and press Enter to watch the answer stream in."
-                    </p>
-                </Show>
-                <For
-                    each=move || ids.get()
-                    key=|(_, id)| *id
-                    children=move |(index, _)| view! { <MessageView chat=chat index=index /> }
-                />
+                <div class="cs-messages__content" node_ref=content>
+                    <Show when=move || ids.with(Vec::is_empty)>
+                        <p class="cs-empty" data-testid="empty">
+                            "Type a prompt below and press Enter to watch the answer stream in."
+                        </p>
+                    </Show>
+                    <For
+                        each=move || ids.get()
+                        key=|(_, id)| *id
+                        children=move |(index, _)| view! { <MessageView chat=chat index=index /> }
+                    />
+                </div>
             </div>
             <Show when=move || !following.get() && !ids.with(Vec::is_empty)>
                 <button
@@ -89,54 +94,61 @@ pub fn MessageView(
     /// Its position in the transcript's messages.
     index: usize,
 ) -> impl IntoView {
-    let transcript = chat.transcript;
     let read = move |f: fn(&Message) -> String| {
         move || {
-            transcript
-                .with_untracked(|t| t.messages.get(index).map(f))
+            chat.read(|t| t.messages.get(index).map(f))
                 .unwrap_or_default()
         }
     };
-    let role = transcript.with_untracked(|t| t.messages.get(index).and_then(|m| m.role));
+    let role = chat.read(|t| t.messages.get(index).and_then(|m| m.role));
     let busy = chat.status;
     if role != Some(Role::Assistant) {
         return user_message(chat, index, read(|m| m.content.text())).into_any();
     }
+    // Per-message state: these re-run when the conversation's structure changes, and (only
+    // while this message is the live one) when its text grows; other messages' tokens never
+    // touch them.
+    let is_live = Memo::new(move |_| {
+        chat.track_structure();
+        chat.read(|t| {
+            t.state().is_busy() && t.turn.as_ref().is_some_and(|turn| turn.message == index)
+        })
+    });
+    let on_message = move |f: fn(&Message) -> bool| {
+        Memo::new(move |_| {
+            chat.track_structure();
+            if is_live.get() {
+                chat.track_text();
+            }
+            chat.read(|t| t.messages.get(index).is_some_and(f))
+        })
+    };
     let status = Memo::new(move |_| {
-        transcript.with(|t| {
+        chat.track_structure();
+        chat.read(|t| {
             t.messages
                 .get(index)
                 .map_or(MessageStatus::Complete, |m| m.status)
         })
     });
-    let is_live = Memo::new(move |_| {
-        transcript.with(|t| {
-            t.state().is_busy() && t.turn.as_ref().is_some_and(|turn| turn.message == index)
-        })
+    let is_last = Memo::new(move |_| {
+        chat.track_structure();
+        chat.read(|t| t.messages.len() == index + 1)
     });
-    let is_last = Memo::new(move |_| transcript.with(|t| t.messages.len() == index + 1));
-    let has_reasoning = Memo::new(move |_| {
-        transcript.with(|t| {
-            t.messages
-                .get(index)
-                .is_some_and(|m| !m.reasoning.is_empty())
-        })
-    });
-    let answer_empty = Memo::new(move |_| {
-        transcript.with(|t| t.messages.get(index).is_none_or(|m| m.content.is_empty()))
-    });
-    let refusal = Memo::new(move |_| {
-        transcript.with(|t| {
-            t.messages
-                .get(index)
-                .map(|m| m.refusal.clone())
-                .unwrap_or_default()
-        })
-    });
+    let has_reasoning = on_message(|m| !m.reasoning.is_empty());
+    let answer_empty = on_message(|m| m.content.is_empty());
+    let has_refusal = on_message(|m| !m.refusal.is_empty());
+    let refusal = move || {
+        if is_live.get() {
+            chat.track_text();
+        }
+        chat.read(|t| t.messages.get(index).map(|m| m.refusal.clone()))
+    };
     // The latest turn's error is shown once, in the notice under the conversation; older
     // failed answers (and reopened ones) carry theirs here.
     let error = Memo::new(move |_| {
-        transcript.with(|t| {
+        chat.track_structure();
+        chat.read(|t| {
             let noticed = t.turn.as_ref().is_some_and(|turn| turn.message == index);
             t.messages
                 .get(index)
@@ -163,23 +175,19 @@ pub fn MessageView(
                     <summary>
                         {move || if is_live.get() && answer_empty.get() { "Thinking…" } else { "Thinking" }}
                     </summary>
-                    <div class="cs-msg__text cs-msg__text--plain" data-testid="thinking-text">
-                        <BlockTextView transcript=transcript index=index part=|m| &m.reasoning />
-                    </div>
+                    <BlockTextView chat=chat index=index part=|m| &m.reasoning live=is_live testid="thinking-text" />
                 </details>
             </Show>
-            <div class="cs-msg__text cs-md" data-testid="message-assistant">
-                <MarkdownView transcript=transcript index=index />
-            </div>
+            <MarkdownView chat=chat index=index live=is_live />
             <Show when=move || answer_empty.get() && has_reasoning.get() && !is_live.get()>
                 <p class="cs-msg__note" data-testid="reasoning-only">
                     "The model produced reasoning but no answer text. Open “Thinking” above to read it."
                 </p>
             </Show>
-            <Show when=move || refusal.with(|r| !r.is_empty())>
+            <Show when=move || has_refusal.get()>
                 <div class="cs-msg__refusal" data-testid="refusal">
                     <strong>"Refusal: "</strong>
-                    {move || refusal.get()}
+                    {refusal}
                 </div>
             </Show>
             <Show when=move || status.get() == MessageStatus::Stopped>
@@ -306,41 +314,5 @@ fn user_message(
                 </form>
             </Show>
         </article>
-    }
-}
-
-/// A growing plain text: frozen blocks rendered once, the live tail re-rendered.
-#[component]
-pub fn BlockTextView(
-    /// The conversation.
-    transcript: RwSignal<Transcript>,
-    /// Index of the message.
-    index: usize,
-    /// Which text of the message to show.
-    part: fn(&Message) -> &BlockText,
-) -> impl IntoView {
-    fn blocks(t: &Transcript, index: usize, part: fn(&Message) -> &BlockText) -> Option<&[String]> {
-        t.messages.get(index).map(|m| part(m).blocks())
-    }
-    let frozen = Memo::new(move |_| {
-        transcript.with(|t| blocks(t, index, part).map_or(0, |b| b.len().saturating_sub(1)))
-    });
-    let block = move |i: usize| {
-        transcript.with_untracked(|t| {
-            blocks(t, index, part)
-                .and_then(|b| b.get(i).cloned())
-                .unwrap_or_default()
-        })
-    };
-    let tail = move || {
-        transcript.with(|t| {
-            blocks(t, index, part)
-                .and_then(|b| b.last().cloned())
-                .unwrap_or_default()
-        })
-    };
-    view! {
-        <For each=move || 0..frozen.get() key=|i| *i children=move |i| view! { <span>{block(i)}</span> } />
-        <span>{tail}</span>
     }
 }

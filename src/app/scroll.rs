@@ -1,5 +1,6 @@
 //! `use_follow_bottom`: keep a scroll container at its bottom while content grows, but only while
-//! the reader is there (field guide pain point 3).
+//! the reader is there: a reader who scrolled up to read must not be dragged down by every
+//! token.
 //!
 //! The reader's intent is read from the direction of scrolling, not from a distance-to-bottom
 //! latch: growing content never moves `scrollTop` up, so any upward move is the reader's, and
@@ -7,6 +8,8 @@
 //! resumes it. Layout jumps cannot fool it.
 
 use leptos::{html, prelude::*};
+use wasm_bindgen::{closure::Closure, JsCast};
+use web_sys::ResizeObserver;
 
 /// How close to the bottom (px) counts as "at the bottom" (sub-pixel rounding, zoom).
 const SLACK: f64 = 4.0;
@@ -21,11 +24,15 @@ pub struct UseFollowBottomReturn {
     last_top: StoredValue<f64>,
 }
 
-/// Follows the bottom of `target` whenever the signals that `track` reads change (at most once
-/// per animation frame).
+/// Keeps the scroll container `target` at its bottom while it is following, whenever its
+/// `content` (or the container itself) changes size.
+///
+/// The sizes come from a `ResizeObserver`, whose callback runs after layout and before paint:
+/// reading `scrollHeight` there forces no extra layout, and the scroll lands in the same frame
+/// as the text that caused it. Nothing is read per token.
 pub fn use_follow_bottom(
     target: NodeRef<html::Div>,
-    track: impl Fn() + 'static,
+    content: NodeRef<html::Div>,
 ) -> UseFollowBottomReturn {
     let (following, set_following) = signal(true);
     let this = UseFollowBottomReturn {
@@ -34,27 +41,60 @@ pub fn use_follow_bottom(
         target,
         last_top: StoredValue::new(0.0),
     };
+    let observer = StoredValue::new_local(None::<(ResizeObserver, Closure<dyn FnMut()>)>);
     Effect::new(move |_| {
-        track();
-        if following.get_untracked() {
-            // After the DOM update and before paint; the reader may have scrolled up meanwhile.
-            request_animation_frame(move || {
-                if this.following.try_get_untracked() == Some(true) {
-                    this.scroll_to_bottom();
-                }
-            });
+        let (Some(scroller), Some(inner)) = (target.get(), content.get()) else {
+            return;
+        };
+        let on_resize = Closure::<dyn FnMut()>::new(move || {
+            if this.following.try_get_untracked() == Some(true) && !this.reader_moved_up() {
+                this.scroll_to_bottom();
+            }
+        });
+        let Ok(ro) = ResizeObserver::new(on_resize.as_ref().unchecked_ref()) else {
+            return;
+        };
+        ro.observe(&inner);
+        ro.observe(&scroller);
+        if let Some(Some((old, _))) = observer.try_update_value(|o| o.replace((ro, on_resize))) {
+            old.disconnect();
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some((ro, _))) = observer.try_update_value(Option::take) {
+            ro.disconnect();
         }
     });
     this
 }
 
 impl UseFollowBottomReturn {
-    /// Also runs from an animation frame, possibly after the component is gone: `try_` reads.
+    /// Also runs from the observer, possibly after the component is gone: `try_` reads.
     fn scroll_to_bottom(&self) {
         if let Some(Some(el)) = self.target.try_get_untracked() {
             el.set_scroll_top(el.scroll_height());
             let _ = self.last_top.try_set_value(f64::from(el.scroll_top()));
         }
+    }
+
+    /// The reader scrolled up since the last look, and the `scroll` event has not told us yet
+    /// (it is dispatched after this frame's observers when the reader scrolled during an
+    /// animation frame): stop following now instead of undoing the reader's scroll. A top
+    /// that went down to the new bottom (the container grew, the content shrank) is not the
+    /// reader's doing.
+    fn reader_moved_up(&self) -> bool {
+        let Some(Some(el)) = self.target.try_get_untracked() else {
+            return false;
+        };
+        let top = f64::from(el.scroll_top());
+        let bottom = f64::from(el.scroll_height() - el.client_height());
+        let last = self.last_top.try_get_value().unwrap_or(top);
+        if top < last - 1.0 && top < bottom - SLACK {
+            let _ = self.last_top.try_set_value(top);
+            self.set_following.set(false);
+            return true;
+        }
+        false
     }
 
     /// Follow again and go to the bottom now.

@@ -3,19 +3,24 @@
 
 use leptos::prelude::*;
 
-use crate::transcript::{ChunkMark, RateSource, Transcript, Turn};
+use super::hook::UseChatStreamReturn;
+use crate::transcript::{RateSource, Turn};
 
 /// Seconds with two decimals, as the notebook prints them.
 pub fn seconds(ms: f64) -> String {
     format!("{:.2} s", ms / 1000.0)
 }
 
-/// A figure of the latest turn of `transcript`, `None` while unknown.
-pub fn turn_figure(
-    transcript: RwSignal<Transcript>,
-    read: fn(&Turn) -> Option<f64>,
-) -> Memo<Option<f64>> {
-    Memo::new(move |_| transcript.with(|t| t.turn.as_ref().and_then(read)))
+/// A figure of the latest turn of `chat`, `None` while unknown; recomputed when the figures
+/// are redrawn (about 4 times a second while tokens arrive, and at every state change).
+pub fn turn_figure<T: PartialEq + Send + Sync + 'static>(
+    chat: UseChatStreamReturn,
+    read: impl Fn(&Turn) -> Option<T> + Send + Sync + 'static,
+) -> Memo<Option<T>> {
+    Memo::new(move |_| {
+        chat.track_figures();
+        chat.read(|t| t.turn.as_ref().and_then(&read))
+    })
 }
 
 /// One labelled figure: the formatted value, and the raw number in `data-value` for tests.
@@ -44,26 +49,21 @@ pub fn Figure(
 /// First chunk, first token, total, chunk count, tokens per second.
 #[component]
 pub fn TurnStats(
-    /// The conversation whose latest turn is reported.
-    transcript: RwSignal<Transcript>,
+    /// The chat whose latest turn is reported.
+    chat: UseChatStreamReturn,
 ) -> impl IntoView {
-    let read = move |f| turn_figure(transcript, f);
+    let read = move |f: fn(&Turn) -> Option<f64>| turn_figure(chat, f);
     let headers = read(|t| t.times.headers);
     let first_chunk = read(|t| t.times.first_chunk);
     let first_token = read(|t| t.times.first_token);
     let total = read(|t| t.times.total);
     let chunks = read(|t| Some(t.chunks.len() as f64));
-    let rate =
-        Memo::new(move |_| transcript.with(|t| t.turn.as_ref().and_then(Turn::tokens_per_second)));
-    let mode = Memo::new(move |_| {
-        transcript.with(|t| {
-            t.turn.as_ref().map(|turn| {
-                if turn.streaming {
-                    "streaming"
-                } else {
-                    "not streaming"
-                }
-            })
+    let rate = turn_figure(chat, Turn::tokens_per_second);
+    let mode = turn_figure(chat, |turn| {
+        Some(if turn.streaming {
+            "streaming"
+        } else {
+            "not streaming"
         })
     });
     view! {
@@ -97,7 +97,7 @@ pub fn TurnStats(
                     </dd>
                 </div>
             </dl>
-            <Sparkline transcript=transcript />
+            <Sparkline chat=chat />
         </section>
     }
 }
@@ -106,13 +106,14 @@ pub fn TurnStats(
 /// live.
 #[component]
 pub fn Sparkline(
-    /// The conversation whose latest turn is drawn.
-    transcript: RwSignal<Transcript>,
+    /// The chat whose latest turn is drawn.
+    chat: UseChatStreamReturn,
 ) -> impl IntoView {
     const W: f64 = 240.0;
     const H: f64 = 36.0;
     let points = Memo::new(move |_| {
-        transcript.with(|t| {
+        chat.track_figures();
+        chat.read(|t| {
             t.turn.as_ref().map_or_else(Vec::new, |turn| {
                 let marks: Vec<f64> = turn.chunks.iter().map(|c| c.ms).collect();
                 crate::timeline::sparkline(&marks, turn.times.total, W, H)
@@ -128,7 +129,8 @@ pub fn Sparkline(
         })
     };
     let label = move || {
-        transcript.with(|t| match t.turn.as_ref() {
+        chat.track_figures();
+        chat.read(|t| match t.turn.as_ref() {
             Some(turn) if !turn.chunks.is_empty() => format!(
                 "{} chunks over {}",
                 turn.chunks.len(),
@@ -165,21 +167,26 @@ const PAGE: usize = 100;
 /// Every chunk of the latest turn with its arrival time.
 #[component]
 pub fn ChunkLog(
-    /// The conversation whose latest turn is logged.
-    transcript: RwSignal<Transcript>,
+    /// The chat whose latest turn is logged.
+    chat: UseChatStreamReturn,
 ) -> impl IntoView {
     let count = Memo::new(move |_| {
-        transcript.with(|t| t.turn.as_ref().map_or(0, |turn| turn.chunks.len()))
+        chat.track_figures();
+        chat.read(|t| t.turn.as_ref().map_or(0, |turn| turn.chunks.len()))
     });
     // A new turn restarts the log: key pages by the turn's start time as well.
     let turn_key = Memo::new(move |_| {
-        transcript.with(|t| t.turn.as_ref().map_or(0, |turn| turn.sent_at.to_bits()))
+        chat.track_structure();
+        chat.read(|t| t.turn.as_ref().map_or(0, |turn| turn.sent_at.to_bits()))
     });
     let full_pages = Memo::new(move |_| count.get() / PAGE);
     let row = move |i: usize| {
-        transcript
-            .with_untracked(|t| t.turn.as_ref().and_then(|turn| turn.chunks.get(i).cloned()))
-            .map(|ChunkMark { ms, summary }| {
+        chat.read(|t| {
+            t.turn
+                .as_ref()
+                .and_then(|turn| turn.chunks.get(i).map(|c| (c.ms, c.summary())))
+        })
+        .map(|(ms, summary)| {
                 view! {
                     <li class="cs-log__row" data-testid="chunk-row" data-ms=format!("{ms:.1}")>
                         <span class="cs-log__time">{format!("received {:.2} s after request: ", ms / 1000.0)}</span>

@@ -19,8 +19,6 @@
 // key. The element never reads a key from its attributes, except from `unsafe-api-key`, which is
 // for private pages only (intranet tools, demos on localhost).
 
-import init, { mount as mountCore } from "./chat-stream-core.js";
-
 const BASE = new URL("./", import.meta.url);
 const STYLE_URL = new URL("style.css", BASE).href;
 
@@ -39,9 +37,18 @@ export const ATTRIBUTES = Object.freeze([
 const UNSAFE_KEY_ATTRIBUTE = "unsafe-api-key";
 
 let ready;
-/** Loads and instantiates the wasm module once per page. */
+let mountCore;
+/**
+ * Loads and instantiates the wasm module once per page. The bindings and the wasm (compiled while
+ * it downloads) are fetched at once, in parallel, not one after the other.
+ */
 function load() {
-  ready ??= init({ module_or_path: new URL("chat-stream-core_bg.wasm", BASE) });
+  ready ??= (async () => {
+    const wasm = fetch(new URL("chat-stream-embed_bg.wasm", BASE));
+    const glue = await import(new URL("chat-stream-embed.js", BASE).href);
+    await glue.default({ module_or_path: wasm });
+    mountCore = glue.mount;
+  })();
   return ready;
 }
 

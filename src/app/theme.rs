@@ -1,0 +1,69 @@
+//! The colour theme: follow the system, or force light or dark; and the toggle that cycles it.
+
+use leptos::prelude::*;
+
+/// Colour theme: follow the system, or force one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    /// `prefers-color-scheme`.
+    Auto,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl Theme {
+    /// Its key in web storage.
+    pub(crate) const KEY: &'static str = "chat-stream.v1.theme";
+
+    /// `auto`, `light` or `dark`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// Parses `light` / `dark`; anything else is `Auto`.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::Auto,
+        }
+    }
+
+    /// The next one of the toggle: auto → light → dark → auto.
+    pub fn next(self) -> Self {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
+}
+
+/// The header's theme button: auto → light → dark → auto.
+#[component]
+pub fn ThemeToggle(
+    /// The theme it changes.
+    theme: RwSignal<Theme>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="cs-button cs-button--small"
+            data-testid="theme-toggle"
+            aria-label=move || format!("Colour theme: {} (change)", theme.get().as_str())
+            on:click=move |_| theme.update(|t| *t = t.next())
+        >
+            {move || match theme.get() {
+                Theme::Auto => "Theme: auto",
+                Theme::Light => "Theme: light",
+                Theme::Dark => "Theme: dark",
+            }}
+        </button>
+    }
+}
