@@ -3,6 +3,8 @@
 //! Layers, each depending only on the ones before it:
 //! - [`sse`]: bytes → events, an I/O-free WHATWG event-stream decoder;
 //! - [`openai`]: events → typed frames (chunks, `[DONE]`, in-band errors);
+//! - [`protocol`]: the same frames from the OpenAI Responses and Anthropic Messages APIs, and
+//!   each protocol's request body, path and headers;
 //! - [`transcript`]: frames → conversation state and timing marks;
 //! - [`events`]: transcript → what the host hears (start, delta, done, error);
 //! - [`settings`]: the user's settings and how a page URL or element attributes set them;
@@ -45,6 +47,7 @@ pub mod history;
 pub mod markdown;
 pub mod openai;
 pub mod presets;
+pub mod protocol;
 pub mod settings;
 pub mod sse;
 pub mod timeline;
