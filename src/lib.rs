@@ -3,6 +3,8 @@
 //! Layers, each depending only on the ones before it:
 //! - [`sse`]: bytes → events, an I/O-free WHATWG event-stream decoder;
 //! - [`openai`]: events → typed frames (chunks, `[DONE]`, in-band errors);
+//! - [`protocol`]: the same frames from the OpenAI Responses and Anthropic Messages APIs, and
+//!   each protocol's request body, path and headers;
 //! - [`pipeline`]: bytes → updates, the SSE decoder and the frame mapping as one push/pop path;
 //! - [`transcript`]: frames → conversation state and timing marks;
 //! - [`events`]: transcript → what the host hears (start, delta, done, error);
@@ -48,6 +50,7 @@ pub mod markdown_append;
 pub mod openai;
 pub mod pipeline;
 pub mod presets;
+pub mod protocol;
 pub mod settings;
 pub mod sse;
 pub mod timeline;
