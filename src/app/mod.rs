@@ -26,8 +26,9 @@ pub use stats::{ChunkLog, Sparkline, TurnStats};
 
 use crate::{
     events::{ChatDelta, ChatDone, ChatFailure, ChatStart},
-    history,
-    settings::Settings,
+    settings::{
+        load_key, load_settings, load_theme, save_key, save_settings, save_theme, Settings,
+    },
 };
 use storage::WebStorage;
 
@@ -35,7 +36,7 @@ use storage::WebStorage;
 /// conversations and settings persist in `localStorage`.
 #[component]
 pub fn App() -> impl IntoView {
-    let mut settings = history::load_settings(&WebStorage::local())
+    let mut settings = load_settings(&WebStorage::local())
         .ok()
         .flatten()
         .unwrap_or_default();
@@ -57,8 +58,6 @@ pub enum Theme {
 }
 
 impl Theme {
-    const KEY: &'static str = "chat-stream.v1.theme";
-
     /// `auto`, `light` or `dark`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -169,7 +168,6 @@ pub fn ChatStream(
     #[prop(optional)]
     chat: Option<UseChatStreamReturn>,
 ) -> impl IntoView {
-    use history::KeyValue;
     let initial = settings.map(|s| s.get_untracked()).unwrap_or_default();
     let (prompt, set_prompt) = signal(if compact {
         String::new()
@@ -192,7 +190,7 @@ pub fn ChatStream(
         }
     });
     let (saved_key, remembered) = if persist {
-        history::load_key(&WebStorage::local())
+        load_key(&WebStorage::local())
     } else {
         (api_key.get_untracked().unwrap_or_default(), false)
     };
@@ -217,11 +215,7 @@ pub fn ChatStream(
     let history = persist.then(|| use_history(chat));
     let theme_in = theme;
     let theme = RwSignal::new(if persist {
-        WebStorage::local()
-            .get(Theme::KEY)
-            .ok()
-            .flatten()
-            .map_or(Theme::Auto, |t| Theme::parse(&t))
+        load_theme(&WebStorage::local()).map_or(Theme::Auto, |t| Theme::parse(&t))
     } else {
         theme_in.get_untracked().unwrap_or(Theme::Auto)
     });
@@ -233,15 +227,15 @@ pub fn ChatStream(
     if persist {
         Effect::new(move |_| {
             let s = settings.get();
-            let _ = history::save_settings(&mut WebStorage::local(), &s);
+            let _ = save_settings(&mut WebStorage::local(), &s);
         });
         Effect::new(move |_| {
             let (key, remember) = (api_key.get(), remember_key.get());
-            let _ = history::save_key(&mut WebStorage::local(), &key, remember);
+            let _ = save_key(&mut WebStorage::local(), &key, remember);
         });
         Effect::new(move |_| {
             let t = theme.get();
-            let _ = WebStorage::local().set(Theme::KEY, t.as_str());
+            let _ = save_theme(&mut WebStorage::local(), t.as_str());
             // The page background follows the theme too.
             if let Some(root) = document().document_element() {
                 let _ = root.set_attribute("data-theme", t.as_str());
