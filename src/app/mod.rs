@@ -16,7 +16,7 @@ use std::time::Duration;
 use leptos::{ev::KeyboardEvent, leptos_dom::helpers::IntervalHandle, prelude::*};
 
 pub use compare::Compare;
-pub use history_panel::{use_history, HistoryPanel, UseHistoryReturn};
+pub use history_panel::{use_history, HistoryNotice, HistoryPanel, UseHistoryReturn};
 pub use hook::{
     use_chat_stream, use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn,
 };
