@@ -8,7 +8,10 @@
 //! - [`pipeline`]: bytes → updates, the SSE decoder and the frame mapping as one push/pop path;
 //! - [`transcript`]: frames → conversation state and timing marks;
 //! - [`events`]: transcript → what the host hears (start, delta, done, error);
-//! - [`settings`]: the user's settings and how a page URL or element attributes set them;
+//! - [`storage`]: the key-value storage trait, an in-memory store, and every storage key name;
+//! - [`history`]: saved conversations: the history file format, import / merge, the store;
+//! - [`settings`]: the user's settings, how a page URL or element attributes set them, and
+//!   saving them (with the remembered API key and the theme);
 //! - [`transport`]: the one module that talks to `fetch`;
 //! - [`app`]: Leptos components and the [`use_chat_stream`] hook, which wire signals to the above;
 //! - [`embed`]: the `<chat-stream>` custom element and the JS `mount()` API (with `chat-stream.js`).
@@ -53,6 +56,7 @@ pub mod presets;
 pub mod protocol;
 pub mod settings;
 pub mod sse;
+pub mod storage;
 pub mod timeline;
 pub mod transcript;
 

@@ -8,10 +8,27 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::{hook::UseChatStreamReturn, storage::WebStorage};
-use crate::history::{self, Conversation, HistoryStore, Summary};
+use crate::history::{self, Conversation, HistoryError, HistoryStore, Summary};
 
-/// A message for the user about history: `(is_error, text)`.
-type Status = Option<(bool, String)>;
+/// What the history panel last has to tell the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HistoryNotice {
+    /// Nothing to tell.
+    #[default]
+    Quiet,
+    /// What an export or import did, shown as a status (`data-testid="history-status"`).
+    Info(String),
+    /// A storage, import or export failure, shown as an alert (`data-testid="storage-error"`)
+    /// until the next successful save.
+    Error(String),
+}
+
+impl HistoryNotice {
+    /// A failure is being shown.
+    pub fn is_error(&self) -> bool {
+        matches!(self, HistoryNotice::Error(_))
+    }
+}
 
 /// What [`use_history`] gives a component.
 #[derive(Clone, Copy)]
@@ -21,10 +38,10 @@ pub struct UseHistoryReturn {
     /// The id of the open conversation once it has been saved.
     pub current: ReadSignal<Option<String>>,
     /// The last storage / import / export outcome worth telling.
-    pub status: ReadSignal<Status>,
+    pub status: ReadSignal<HistoryNotice>,
     set_summaries: WriteSignal<Vec<Summary>>,
     set_current: WriteSignal<Option<String>>,
-    set_status: WriteSignal<Status>,
+    set_status: WriteSignal<HistoryNotice>,
     store: StoredValue<HistoryStore<WebStorage>, LocalStorage>,
     created_at: StoredValue<f64>,
     chat: UseChatStreamReturn,
@@ -38,7 +55,7 @@ fn epoch_ms() -> f64 {
 pub fn use_history(chat: UseChatStreamReturn) -> UseHistoryReturn {
     let (summaries, set_summaries) = signal(Vec::new());
     let (current, set_current) = signal(None);
-    let (status, set_status) = signal(None);
+    let (status, set_status) = signal(HistoryNotice::Quiet);
     let this = UseHistoryReturn {
         summaries,
         current,
@@ -77,18 +94,22 @@ pub fn use_history(chat: UseChatStreamReturn) -> UseHistoryReturn {
 }
 
 impl UseHistoryReturn {
-    fn report<T>(&self, result: Result<T, history::HistoryError>) -> Option<T> {
+    fn report<T>(&self, result: Result<T, HistoryError>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.set_status.set(Some((true, e.to_string())));
+                self.fail(e.to_string());
                 None
             }
         }
     }
 
     fn tell(&self, text: String) {
-        self.set_status.set(Some((false, text)));
+        self.set_status.set(HistoryNotice::Info(text));
+    }
+
+    fn fail(&self, text: String) {
+        self.set_status.set(HistoryNotice::Error(text));
     }
 
     fn refresh(&self) {
@@ -126,11 +147,8 @@ impl UseHistoryReturn {
         });
         if let Some(Some(())) = saved.map(|r| self.report(r)) {
             self.set_current.set(Some(id));
-            if self
-                .status
-                .with_untracked(|s| s.as_ref().is_some_and(|(err, _)| *err))
-            {
-                self.set_status.set(None);
+            if self.status.with_untracked(HistoryNotice::is_error) {
+                self.set_status.set(HistoryNotice::Quiet);
             }
         }
         self.refresh();
@@ -204,18 +222,13 @@ impl UseHistoryReturn {
             Ok(()) if errors.is_empty() => {
                 self.tell(format!("Exported {} conversation(s).", all.len()));
             }
-            Ok(()) => self.set_status.set(Some((
-                true,
-                format!(
-                    "Exported {} conversation(s); {} could not be read: {}",
-                    all.len(),
-                    errors.len(),
-                    errors[0]
-                ),
-            ))),
-            Err(e) => self
-                .set_status
-                .set(Some((true, format!("export failed: {e}")))),
+            Ok(()) => self.fail(format!(
+                "Exported {} conversation(s); {} could not be read: {}",
+                all.len(),
+                errors.len(),
+                errors[0]
+            )),
+            Err(e) => self.fail(format!("export failed: {e}")),
         }
     }
 
@@ -233,9 +246,7 @@ impl UseHistoryReturn {
                 .and_then(|t| t.as_string());
             match text {
                 Some(text) => this.import(&text),
-                None => this
-                    .set_status
-                    .set(Some((true, "the file could not be read".into()))),
+                None => this.fail("the file could not be read".into()),
             }
         });
     }
@@ -299,21 +310,21 @@ pub fn HistoryPanel(
                 </label>
             </div>
             {move || {
-                history
-                    .status
-                    .get()
-                    .map(|(is_error, text)| {
-                        view! {
-                            <p
-                                class="cs-history__status"
-                                class:cs-notice--error=is_error
-                                data-testid=if is_error { "storage-error" } else { "history-status" }
-                                role=if is_error { "alert" } else { "status" }
-                            >
-                                {text}
-                            </p>
-                        }
-                    })
+                let (is_error, text) = match history.status.get() {
+                    HistoryNotice::Quiet => return None,
+                    HistoryNotice::Info(text) => (false, text),
+                    HistoryNotice::Error(text) => (true, text),
+                };
+                Some(view! {
+                    <p
+                        class="cs-history__status"
+                        class:cs-notice--error=is_error
+                        data-testid=if is_error { "storage-error" } else { "history-status" }
+                        role=if is_error { "alert" } else { "status" }
+                    >
+                        {text}
+                    </p>
+                })
             }}
             <ul class="cs-history__list">
                 <For

@@ -22,7 +22,7 @@ pub use notices::TurnNotices;
 pub use theme::{Theme, ThemeToggle};
 
 pub use compare::Compare;
-pub use history_panel::{use_history, HistoryPanel, UseHistoryReturn};
+pub use history_panel::{use_history, HistoryNotice, HistoryPanel, UseHistoryReturn};
 pub use hook::{
     use_chat_stream, use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn,
 };
@@ -32,8 +32,9 @@ pub use stats::{ChunkLog, Sparkline, TurnStats};
 
 use crate::{
     events::{ChatDelta, ChatDone, ChatFailure, ChatStart},
-    history,
-    settings::Settings,
+    settings::{
+        load_key, load_settings, load_theme, save_key, save_settings, save_theme, Settings,
+    },
 };
 use storage::WebStorage;
 
@@ -41,7 +42,7 @@ use storage::WebStorage;
 /// conversations and settings persist in `localStorage`.
 #[component]
 pub fn App() -> impl IntoView {
-    let mut settings = history::load_settings(&WebStorage::local())
+    let mut settings = load_settings(&WebStorage::local())
         .ok()
         .flatten()
         .unwrap_or_default();
@@ -134,7 +135,6 @@ pub fn ChatStream(
     #[prop(optional)]
     chat: Option<UseChatStreamReturn>,
 ) -> impl IntoView {
-    use history::KeyValue;
     let initial = settings.map(|s| s.get_untracked()).unwrap_or_default();
     let prompt = if compact {
         String::new()
@@ -157,7 +157,7 @@ pub fn ChatStream(
         }
     });
     let (saved_key, remembered) = if persist {
-        history::load_key(&WebStorage::local())
+        load_key(&WebStorage::local())
     } else {
         (api_key.get_untracked().unwrap_or_default(), false)
     };
@@ -181,11 +181,7 @@ pub fn ChatStream(
     let history = persist.then(|| use_history(chat));
     let theme_in = theme;
     let theme = RwSignal::new(if persist {
-        WebStorage::local()
-            .get(Theme::KEY)
-            .ok()
-            .flatten()
-            .map_or(Theme::Auto, |t| Theme::parse(&t))
+        load_theme(&WebStorage::local()).map_or(Theme::Auto, |t| Theme::parse(&t))
     } else {
         theme_in.get_untracked().unwrap_or(Theme::Auto)
     });
@@ -197,15 +193,15 @@ pub fn ChatStream(
     if persist {
         Effect::new(move |_| {
             let s = settings.get();
-            let _ = history::save_settings(&mut WebStorage::local(), &s);
+            let _ = save_settings(&mut WebStorage::local(), &s);
         });
         Effect::new(move |_| {
             let (key, remember) = (api_key.get(), remember_key.get());
-            let _ = history::save_key(&mut WebStorage::local(), &key, remember);
+            let _ = save_key(&mut WebStorage::local(), &key, remember);
         });
         Effect::new(move |_| {
             let t = theme.get();
-            let _ = WebStorage::local().set(Theme::KEY, t.as_str());
+            let _ = save_theme(&mut WebStorage::local(), t.as_str());
             // The page background follows the theme too.
             if let Some(root) = document().document_element() {
                 let _ = root.set_attribute("data-theme", t.as_str());

@@ -1,6 +1,6 @@
-//! The settings form: provider presets, the models list, and the API key. The key is kept for
-//! the tab only (`sessionStorage`) unless the user ticks "remember key on this device"; it is
-//! never put in the URL or logs.
+//! The settings form: provider presets, the models list, and the API key. The key lives in the
+//! page's memory only unless the user ticks "remember key on this device" (then it is kept in
+//! `localStorage`); it is never put in the URL or logs.
 
 use leptos::{prelude::*, task::spawn_local};
 use web_sys::AbortController;

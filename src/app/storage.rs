@@ -1,11 +1,11 @@
-//! `localStorage` behind [`crate::history::KeyValue`], so the store logic
+//! `localStorage` behind [`crate::storage::KeyValue`], so the store logic
 //! (tested on the host) runs unchanged in the browser.
 
 use wasm_bindgen::JsValue;
 
-use crate::history::{KeyValue, StoreError};
+use crate::storage::{KeyValue, StoreError};
 
-/// One of the page's web storages; `None` when the browser refuses it (disabled, sandboxed).
+/// The page's `localStorage`; `None` when the browser refuses it (disabled, sandboxed).
 pub struct WebStorage(Option<web_sys::Storage>);
 
 impl WebStorage {

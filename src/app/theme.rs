@@ -14,9 +14,6 @@ pub enum Theme {
 }
 
 impl Theme {
-    /// Its key in web storage.
-    pub(crate) const KEY: &'static str = "chat-stream.v1.theme";
-
     /// `auto`, `light` or `dark`.
     pub fn as_str(self) -> &'static str {
         match self {

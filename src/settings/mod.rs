@@ -1,9 +1,20 @@
 //! The settings a request is made with, their defaults, and how a page URL prefills them
 //! (`?endpoint=…&model=…&stream=true|false`). The API key is never read from the URL.
+//!
+//! Saving and restoring them, the remembered API key and the colour theme over any
+//! [`KeyValue`](crate::storage::KeyValue) storage: [`save_settings`] / [`load_settings`],
+//! [`save_key`] / [`load_key`] / [`forget_key`], [`save_theme`] / [`load_theme`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::transcript::RequestOptions;
+
+mod persist;
+
+pub use persist::{
+    forget_key, load_key, load_settings, load_theme, save_key, save_settings, save_theme,
+    SettingsError,
+};
 
 /// Everything the settings panel edits. Serialized (with defaults for missing fields) to persist
 /// it; the API key is not part of it.
