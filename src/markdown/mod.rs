@@ -49,15 +49,14 @@
 //! supported: indented code blocks (indented text is paragraph text), HTML blocks (text),
 //! reference links and footnotes (literal text). Nesting is capped at [`MAX_DEPTH`] containers and
 //! inline spans; deeper markers are read as text.
-
 //!
 //! # Layout
 //!
 //! - `tree.rs`: the output, a DOM-free tree of [`Block`]s and [`Inline`]s (with [`Align`]).
 //! - `state.rs`: the state the pieces share: the public [`Context`] and [`OpenFence`] a segment
-//!   starts with, the private block parser's state, and the conversions between the two. Every
-//!   other piece depends on it, it depends on none of them, so they never import each other in a
-//!   loop.
+//!   starts with, the private block parser's state, and the conversions between the two. The
+//!   block parser, the renderer and the segmenter all work on it while it depends only on the
+//!   tree, so the modules import each other in one direction only, never in a loop.
 //! - `block.rs`: the block parser, one line at a time (containers, then the leaf), adding closed
 //!   blocks to the innermost open container; `line.rs`: the syntax of one line it uses (a
 //!   column-aware cursor and the recognisers for fences, headings, breaks, list markers, tables).

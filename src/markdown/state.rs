@@ -2,8 +2,8 @@
 //! containers, the open leaf, the fence count) and the private block [`Parser`] built from it and
 //! read back into it. The block parser (`block.rs`) adds the line-by-line methods to [`Parser`],
 //! the segmenter (`segmenter.rs`) runs a structure-only [`Parser`] as its line scanner, and
-//! [`Segment::render`](super::Segment::render) runs a building one; none of them import each
-//! other, only this module.
+//! [`Segment::render`](super::Segment::render) runs a building one. This module depends only on
+//! the tree, so none of them needs to import another to share the state.
 
 use super::tree::{Align, Block, Inline};
 

@@ -1,9 +1,6 @@
 //! The rendered document: a DOM-free tree of [`Block`]s and [`Inline`]s that a view turns into
 //! nodes (text nodes and a fixed set of elements, never HTML). Every link in it already passed
-//! [`safe_href`].
-
-#[cfg(doc)]
-use super::safe_href;
+//! [`safe_href`](super::safe_href).
 
 /// A block of rendered markdown.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +79,7 @@ pub enum Inline {
     Strong(Vec<Inline>),
     /// `~~strike~~`.
     Strike(Vec<Inline>),
-    /// A link; `href` already passed [`safe_href`].
+    /// A link; `href` already passed [`safe_href`](super::safe_href).
     Link {
         /// `http:`, `https:` or `mailto:` URL.
         href: String,
