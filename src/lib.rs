@@ -49,7 +49,6 @@ pub mod error;
 pub mod events;
 pub mod history;
 pub mod markdown;
-pub mod markdown_append;
 pub mod openai;
 pub mod pipeline;
 pub mod presets;

@@ -1,7 +1,7 @@
 //! Assistant answers as markdown, incrementally, written straight to the DOM: each frozen
 //! segment of the answer is parsed and written once; only the live tail is re-parsed, and while
 //! its block structure stays the same the new characters are appended to the text node it
-//! already has ([`crate::markdown_append::appended_text`]). So a token costs a parse of a few KB
+//! already has ([`crate::markdown::appended_text`]). So a token costs a parse of a few KB
 //! and, most of the time, one `appendData`.
 //!
 //! Safety: the DOM is built from [`crate::markdown::Block`] values with text nodes and a fixed
@@ -16,8 +16,7 @@ use web_sys::{Document, Element, Node, Text};
 
 use super::{clipboard::copy_text, hook::UseChatStreamReturn};
 use crate::{
-    markdown::{Align, Block, Inline, MdText},
-    markdown_append::appended_text,
+    markdown::{appended_text, Align, Block, Inline, MdText},
     transcript::{BlockText, Message, Transcript},
 };
 

@@ -6,7 +6,7 @@
 //! recognises exactly that case; anything else (a new block, a new inline, emphasis closing, a
 //! leaf that changed rather than grew) gives `None` and the view rebuilds the tail.
 
-use crate::markdown::{Block, Inline};
+use super::tree::{Block, Inline};
 
 /// The text added at the end of the last leaf, when `new` equals `old` except that its last
 /// text leaf (the final `Inline::Text` of the last paragraph, heading, list item, quote or table

@@ -1,11 +1,7 @@
-//! Host tests of `markdown_append`: when a re-rendered tail only grew at its last text leaf
-//! (so the view may append to its text node), and never otherwise.
-#![cfg(not(target_arch = "wasm32"))]
+//! `appended_text`: when a re-rendered tail only grew at its last text leaf (so the view may
+//! append to its text node), and never otherwise.
 
-use chat_stream::{
-    markdown::{Block, Inline, MdText},
-    markdown_append::{appended_text, last_leaf},
-};
+use chat_stream::markdown::{appended_text, last_leaf, Block, Inline, MdText};
 use proptest::prelude::*;
 
 /// The number of segments and the tail's blocks.
