@@ -24,7 +24,7 @@ pub enum ChatError {
     /// `fetch` rejected or the body stream failed (server down, CORS refusal, connection reset).
     #[error("{0}")]
     Network(String),
-    /// The byte stream is not a valid event stream.
+    /// The event stream broke one of the decoder's size limits (a line or an event too large).
     #[error(transparent)]
     Decode(#[from] SseError),
     /// The stream ended without `[DONE]` and without a `finish_reason`.

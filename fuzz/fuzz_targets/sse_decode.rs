@@ -1,5 +1,6 @@
 //! Arbitrary bytes in arbitrary pushes: no panic, memory within the limits, and re-chunking gives
-//! exactly the events (and end state, and error) of one push.
+//! exactly the events (and end state, error, last event ID, reconnection time and counts) of one
+//! push.
 #![no_main]
 
 use chat_stream::sse::{SseDecoder, SseError, SseEvent, StreamEnd};
@@ -8,22 +9,38 @@ use libfuzzer_sys::fuzz_target;
 const MAX_LINE: usize = 4096;
 const MAX_EVENT: usize = 8192;
 
-fn decode(input: &[u8], cuts: &[usize]) -> (Vec<SseEvent>, Result<StreamEnd, SseError>) {
+/// The events, the end (or the error), and what the decoder reports after it.
+type Outcome = (
+    Vec<SseEvent>,
+    Result<StreamEnd, SseError>,
+    (String, Option<u64>, u64, u64),
+);
+
+fn decode(input: &[u8], cuts: &[usize]) -> Outcome {
     let mut d = SseDecoder::with_limits(MAX_LINE, MAX_EVENT);
     let mut events = Vec::new();
     let mut start = 0;
-    for &end in cuts.iter().chain(std::iter::once(&input.len())) {
-        let pushed = d.push(&input[start..end]);
-        assert!(d.buffered() <= MAX_LINE + MAX_EVENT + 1, "memory bound");
+    let mut end = None;
+    for &cut in cuts.iter().chain(std::iter::once(&input.len())) {
+        let pushed = d.push(&input[start..cut]);
+        assert!(d.buffered() <= MAX_LINE + MAX_EVENT, "memory bound");
         while let Some(e) = d.next_event() {
             events.push(e);
         }
         if let Err(e) = pushed {
-            return (events, Err(e));
+            end = Some(Err(e));
+            break;
         }
-        start = end;
+        start = cut;
     }
-    (events, Ok(d.finish()))
+    let end = end.unwrap_or_else(|| Ok(d.finish()));
+    let state = (
+        d.last_event_id().to_owned(),
+        d.reconnection_time(),
+        d.comments(),
+        d.invalid_utf8_lines(),
+    );
+    (events, end, state)
 }
 
 fuzz_target!(|data: &[u8]| {
