@@ -350,7 +350,7 @@ export function lastUserContent(body) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hostile-server helpers (issue 6: e2e/hostile-server.mjs, tests/hostile-*.test.mjs and
+// Hostile-server helpers (e2e/hostile-server.mjs, tests/hostile-*.test.mjs and
 // tests/security-*.test.mjs).
 
 /**
@@ -553,7 +553,7 @@ export async function pageDeadline(page, promise, ms, what) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Chat-experience helpers (issue 4: tests/chat-*.test.mjs and tests/screenshots.test.mjs).
+// Chat-experience helpers (tests/chat-*.test.mjs and tests/screenshots.test.mjs).
 
 /** Like `env.withPage`, with `inPage` options (e.g. `{ viewport: { width: 360, height: 740 } }`). */
 export async function withPageOpts(env, t, opts, fn) {
@@ -661,7 +661,7 @@ export async function controlOf(page, anchorId, index, buttonId) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The embed (issue 5): examples/static-site/index.html, copied to a temporary folder outside the
+// The embed: examples/static-site/index.html, copied to a temporary folder outside the
 // repo and served from its own port; the loader comes from the app's static server (another
 // origin), the endpoint is the mock. Rewrites: the loader origin and the endpoint, and the models
 // (#first → mock-echo, #pirate → mock-happy, the JS-mounted one → mock-utf8).

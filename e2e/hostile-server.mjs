@@ -1,4 +1,4 @@
-// A HOSTILE scripted OpenAI-compatible server for chat-stream's end-to-end tests (issue 6).
+// A HOSTILE scripted OpenAI-compatible server for chat-stream's end-to-end tests.
 //
 // Where mock-server.mjs is a well-behaved server with real delays, this one does everything a real
 // server, proxy or network does wrong: bytes split anywhere (inside UTF-8 characters, inside CRLF
@@ -613,7 +613,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
       case 'hostile-no-newline':
       case 'hostile-event-too-large': {
         // Some text, then a line that never ends (`data: xxxx…`, no newline) or an event whose data
-        // lines never end with a blank line, up to 32 MiB (4x the client's 8 MiB limit).
+        // lines never end with a blank line, up to 128 MiB (2x the client's 64 MiB limit).
         startSse(req, res, entry);
         if (!(await writeEvents(s, events(entry, D, { finish: false, done: false }), { entry }))) return;
         if (!(await s.wait(DELTA_GAP_MS))) return;
@@ -622,7 +622,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
           ? 'x'.repeat(256 * 1024)
           : `data: ${'y'.repeat(64 * 1024 - 7)}\n`.repeat(4);
         if (scenario === 'hostile-no-newline' && !s.write('data: ')) return;
-        while (entry.bytesSent < 32 * 1024 * 1024) {
+        while (entry.bytesSent < 128 * 1024 * 1024) {
           if (!s.write(piece)) return;
           if (!s.ok && !(await s.drain())) return;
           if (!(await s.wait(10))) return;

@@ -59,7 +59,7 @@ export const SCENARIOS = [
   'mock-utf8',
   'mock-crlf',
   'mock-truncated',
-  // Issue 4 (the chat experience): see CHAT_SCENARIOS below.
+  // The chat experience: see CHAT_SCENARIOS below.
   'mock-echo',
   'mock-markdown',
   'mock-code-long',
@@ -73,7 +73,7 @@ export const SCENARIOS = [
 const DEFAULT_SCENARIO = 'mock-happy';
 
 // ---------------------------------------------------------------------------------------------
-// Issue 4 scenarios (the chat experience).
+// Scenarios of the chat experience.
 //
 // mock-echo            `Answer N: you said "<last user message>".` in word deltas, 30 ms apart; N counts
 //                      the mock-echo requests since the last reset (1, 2, 3, ...), so a regenerated answer
@@ -313,7 +313,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       if (i > 0 && !(await s.wait(gap))) return;
       const ev = sse(chunkObj(meta, { content: deltas[i] }), eol);
       if (splitCrlf && eol === '\r\n' && i === 1) {
-        // `data: …\r` | `\n\r\n`: a CRLF pair split across network chunks (field guide c2).
+        // `data: …\r` | `\n\r\n`: a CRLF pair split across network chunks.
         const cut = ev.length - 3;
         if (!s.write(ev.slice(0, cut))) return;
         if (!(await s.wait(15))) return;
@@ -331,7 +331,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     s.end();
   }
 
-  // Issue 4: requests seen per counter since the last reset (mock-echo numbering, *-once markers).
+  // Requests seen per counter since the last reset (mock-echo numbering, *-once markers).
   const seen = new Map();
   const bump = (key) => {
     const n = (seen.get(key) ?? 0) + 1;
@@ -648,7 +648,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
         });
       }
       if (req.method === 'GET' && path === '/auth/v1/models') {
-        // Issue 4: a models list that needs the key (list-models error path).
+        // A models list that needs the key (list-models error path).
         if ((req.headers.authorization || '') !== `Bearer ${AUTH_KEY}`) {
           entry.status = 401;
           return sendJson(req, res, 401, AUTH_ERROR);

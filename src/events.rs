@@ -38,10 +38,7 @@
 
 use serde::Serialize;
 
-use crate::{
-    error::ChatError,
-    transcript::{RateSource, Transcript, TurnState},
-};
+use crate::transcript::{RateSource, Transcript, TurnState};
 
 /// A turn started (`chat-stream:start`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -191,10 +188,7 @@ impl TurnReporter {
         Some(match (&turn.error, turn.state) {
             (Some(error), _) => TurnEnd::Error(ChatFailure {
                 message: error.to_string(),
-                status: match error {
-                    ChatError::Http { status, .. } => Some(*status),
-                    _ => None,
-                },
+                status: error.status(),
                 text: message.content.text(),
                 timings,
             }),

@@ -3,7 +3,7 @@
 //! The types are tolerant on purpose: every field a server may leave out is optional, unknown
 //! fields are ignored, and `null` is accepted wherever a server has been seen to send it
 //! (Azure's `choices: []` filter chunks, usage-only chunks, Ollama's `finish_reason: ""`,
-//! llama.cpp's `timings`). See `../shared/notes/streaming-field-guide.md`, sections c and d.
+//! llama.cpp's `timings`).
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -95,7 +95,7 @@ pub struct ServerTimings {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct ToolCallDelta {
     /// Which tool call this fragment belongs to (missing on some servers: treat as 0).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub index: u32,
     /// Call id, first fragment only.
     #[serde(default)]
@@ -135,7 +135,7 @@ pub struct Delta {
     #[serde(default)]
     pub reasoning: Option<String>,
     /// Tool-call fragments.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub tool_calls: Vec<ToolCallDelta>,
 }
 
@@ -153,10 +153,10 @@ impl Delta {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct ChunkChoice {
     /// Choice index (`n > 1` interleaves them).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub index: u32,
     /// The new text.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub delta: Delta,
     /// Why generation stopped; `None` while it goes on (`""` counts as `None`).
     #[serde(default, deserialize_with = "non_empty")]
@@ -173,7 +173,7 @@ pub struct ChatChunk {
     #[serde(default)]
     pub model: Option<String>,
     /// Choices; empty on Azure filter chunks and usage-only chunks.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub choices: Vec<ChunkChoice>,
     /// Token counts (final chunk with `include_usage`, or every chunk on some servers).
     #[serde(default)]
@@ -187,10 +187,10 @@ pub struct ChatChunk {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct CompletionChoice {
     /// Choice index.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub index: u32,
     /// The answer: the same fields as a stream delta (`content`, `refusal`, reasoning, ...).
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub message: Delta,
     /// Why generation stopped.
     #[serde(default, deserialize_with = "non_empty")]
@@ -207,7 +207,7 @@ pub struct ChatCompletion {
     #[serde(default)]
     pub model: Option<String>,
     /// The answers.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub choices: Vec<CompletionChoice>,
     /// Token counts.
     #[serde(default)]
@@ -479,12 +479,19 @@ pub fn strip_markup(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The first `max` characters of `text`, with `…` when cut.
+/// `text` when it has at most `max` characters; else its first `max - 1` characters (trailing
+/// white space trimmed) and `…`: never more than `max` characters. The one helper that cuts a
+/// text for display (error excerpts, warnings, titles).
 pub fn excerpt(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
+    let Some((end, _)) = text.char_indices().nth(max.saturating_sub(1)) else {
+        return text.to_owned();
+    };
+    if text[end..].chars().nth(1).is_none() {
+        return text.to_owned();
     }
+    let mut out = text[..end].trim_end().to_owned();
+    out.push('…');
+    out
 }
 
 /// Reads a non-streaming response body: a completion, or an in-band error at HTTP 200.
@@ -505,7 +512,7 @@ pub fn parse_completion(body: &str) -> Result<ChatCompletion, ApiError> {
     })
 }
 
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
@@ -513,7 +520,7 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-fn non_empty<'de, D>(d: D) -> Result<Option<String>, D::Error>
+pub(crate) fn non_empty<'de, D>(d: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
 {

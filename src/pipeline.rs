@@ -49,6 +49,8 @@ pub struct StreamDecoder {
     error: Option<SseError>,
     /// The error was reported.
     failed: bool,
+    /// Bytes that are not UTF-8 were replaced (and said so, once).
+    warned_utf8: bool,
 }
 
 impl StreamDecoder {
@@ -68,8 +70,9 @@ impl StreamDecoder {
         }
     }
 
-    /// The next update of what was pushed: each complete event as a frame, then a changed
-    /// comment count, then a decoding error. Nothing after `[DONE]` or an error frame.
+    /// The next update of what was pushed: each complete event as a frame, then (once per
+    /// stream) a warning that bytes which are not UTF-8 were replaced, then a changed comment
+    /// count, then a decoding error. Nothing after `[DONE]` or an error frame.
     pub fn next_update(&mut self) -> Option<Update> {
         if self.finished {
             return None;
@@ -78,6 +81,12 @@ impl StreamDecoder {
             let frame = frame_from_event(&event);
             self.finished = matches!(frame, Frame::Done | Frame::Error(_));
             return Some(Update::Frame(frame));
+        }
+        if !self.warned_utf8 && self.sse.invalid_utf8_lines() > 0 {
+            self.warned_utf8 = true;
+            return Some(Update::Frame(Frame::Skip {
+                warning: "the stream has bytes that are not UTF-8: they are shown as �".to_owned(),
+            }));
         }
         let comments = self.sse.comments();
         if comments != self.comments {

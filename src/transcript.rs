@@ -31,7 +31,7 @@ pub enum MessageStatus {
 }
 
 /// Separates `<think>…</think>` reasoning from answer text in a `content` stream (DeepSeek-R1,
-/// Qwen3 and gpt-oss templates on servers that don't split it out, field guide pain point 12).
+/// Qwen3 and gpt-oss templates on servers that don't split reasoning out of the content).
 ///
 /// The opening tag is recognised only as the first non-blank text of the answer, so an answer
 /// that talks *about* `<think>` tags is left alone. Tags may be split across deltas: a possible

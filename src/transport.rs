@@ -46,7 +46,9 @@ pub fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-fn js_message(err: &JsValue) -> String {
+/// What a JavaScript error says: its `message`, or the value itself when it is a string (the one
+/// reader of JS errors in the crate).
+pub(crate) fn js_message(err: &JsValue) -> String {
     Reflect::get(err, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())

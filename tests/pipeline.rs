@@ -178,6 +178,22 @@ fn an_event_over_the_limit_fails_after_the_events_before_it() {
 }
 
 #[test]
+fn bytes_that_are_not_utf8_are_replaced_and_warned_about_once() {
+    let mut bytes =
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xff\"}}]}\n\n".to_vec();
+    bytes.extend_from_slice(
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\xfe\"}}]}\n\n",
+    );
+    bytes.extend_from_slice(FINISH.as_bytes());
+    let (t, _) = run(&[&bytes]);
+    assert_eq!(answer(&t), "a\u{fffd}b\u{fffd}");
+    assert_eq!(t.state(), TurnState::Done);
+    let turn = t.turn.as_ref().unwrap();
+    assert_eq!(turn.warning_count, 1, "{:?}", turn.warnings);
+    assert!(turn.warnings[0].contains("not UTF-8"));
+}
+
+#[test]
 fn a_whole_json_body_is_one_completion() {
     let body = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"whole"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}"#;
     let updates = decode_body(body, "application/json; charset=utf-8");

@@ -660,7 +660,7 @@ async fn markdown_answers_render_safe_elements_incrementally() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The public hook and the embed (issue 5).
+// The public hook and the embed.
 
 /// What a hook test's callbacks saw.
 #[derive(Clone, Copy)]
@@ -745,9 +745,11 @@ async fn the_hook_exposes_status_messages_timings_and_calls_back_each_delta_then
     assert_eq!(done[0].text, "Hello hook");
     assert!(!done[0].stopped);
     assert!(heard.errors.get_untracked().is_empty());
-    let messages = chat.messages.get_untracked();
-    assert_eq!(messages.len(), 2);
-    assert_eq!(messages[1].content.text(), "Hello hook");
+    let (count, answer) = chat
+        .transcript
+        .with_untracked(|t| (t.messages.len(), t.messages[1].content.text()));
+    assert_eq!(count, 2);
+    assert_eq!(answer, "Hello hook");
     let t = chat.timings.get_untracked().expect("timings");
     assert!(t.first_token_ms.unwrap() <= t.total_ms.unwrap());
     assert_eq!(
@@ -761,7 +763,7 @@ async fn the_hook_exposes_status_messages_timings_and_calls_back_each_delta_then
     assert_eq!(log[0]["headers"]["authorization"], "Bearer sk-hook-test");
     // reset forgets the conversation.
     chat.reset();
-    assert!(chat.messages.get_untracked().is_empty());
+    assert!(chat.transcript.with_untracked(|t| t.messages.is_empty()));
     assert_eq!(chat.status.get_untracked().as_str(), "idle");
     drop(handle);
     root.remove();

@@ -74,7 +74,7 @@ function parseOptions(argv) {
 
 const opts = parseOptions(process.argv.slice(2));
 
-// Targets of issue 7 (release build, headless Chromium, this machine).
+// Targets (release build, headless Chromium, this machine).
 const STREAMS = [
   { name: '200', label: '200 ev/s × 20,000 tokens', rate: 200, tokens: opts.quick ? 600 : 20_000, busyTarget: 20, chunkP95Target: 25, lastByteTarget: 25, wasmTarget: 4 },
   { name: '2000', label: '2,000 ev/s × 20,000 tokens', rate: 2000, tokens: opts.quick ? 3000 : 20_000, busyTarget: 25, lastByteTarget: 25, wasmTarget: 4 },

@@ -1,4 +1,4 @@
-// Issue 4, the conversation: multi-turn request bodies, regenerate, edit and resend, stop then
+// The conversation: multi-turn request bodies, regenerate, edit and resend, stop then
 // regenerate, error then regenerate, clear. Scenario mock-echo answers `Answer N: you said "…".`
 // (N counts its requests since the test started), so every answer is known exactly.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 4, copy buttons: a user message, an answer (its markdown source), a code block (the whole
+// Copy buttons: a user message, an answer (its markdown source), a code block (the whole
 // fence, even when the fence spans several render segments).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

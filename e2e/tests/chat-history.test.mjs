@@ -1,4 +1,4 @@
-// Issue 4, history: the open conversation survives a reload (texts, statuses, errors), a reload
+// History: the open conversation survives a reload (texts, statuses, errors), a reload
 // mid-stream keeps the partial answer as stopped; conversations are listed, opened, renamed and
 // deleted; export then import into a fresh browser restores them; bad files change nothing.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 4, keyboard and accessibility: Enter sends, Shift+Enter adds a line, Escape anywhere in the
+// Keyboard and accessibility: Enter sends, Shift+Enter adds a line, Escape anywhere in the
 // chat stops; Tab reaches prompt → send (idle) and prompt → stop (streaming) with a visible focus
 // ring; every form control has a label; a hidden status region announces state changes.
 import { test } from 'node:test';

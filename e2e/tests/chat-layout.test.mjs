@@ -1,4 +1,4 @@
-// Issue 4, small screens: at 360 px wide the page never scrolls sideways (empty, streaming and done
+// Small screens: at 360 px wide the page never scrolls sideways (empty, streaming and done
 // states, with a table and a long code line in the answer), and the composer stays on screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

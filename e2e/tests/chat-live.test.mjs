@@ -1,4 +1,4 @@
-// Issue 4, live latency figures: first chunk / first token and the chunk count are shown while the
+// Live latency figures: first chunk / first token and the chunk count are shown while the
 // answer streams, and the sparkline (<svg data-points>) grows during the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

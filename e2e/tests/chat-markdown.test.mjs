@@ -1,4 +1,4 @@
-// Issue 4, answers as markdown: a streamed answer (cut every 7 characters) renders headings, a
+// Answers as markdown: a streamed answer (cut every 7 characters) renders headings, a
 // list, a table, a fenced code block with its language, links (http/https/mailto only, new tab,
 // noopener noreferrer) and inline code; raw HTML and javascript: links in the stream are inert
 // text, and images are never loaded.

@@ -1,4 +1,4 @@
-// Issue 4, reasoning: `<think>…</think>` at the start of content, `delta.reasoning_content`
+// Reasoning: `<think>…</think>` at the start of content, `delta.reasoning_content`
 // (DeepSeek, vLLM, llama.cpp) and `delta.reasoning` (OpenRouter) go to a collapsed "thinking"
 // <details>, never into the answer; an answer with reasoning but no text says so.
 import { test } from 'node:test';

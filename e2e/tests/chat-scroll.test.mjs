@@ -1,4 +1,4 @@
-// Issue 4, scroll-follow: the conversation log follows a streaming answer while the reader is at
+// Scroll-follow: the conversation log follows a streaming answer while the reader is at
 // the bottom; scrolling up stops following at once and the reader stays where they are while text
 // keeps arriving; "jump to latest" (or scrolling back down) resumes; a new send jumps down.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 4, theme: the toggle cycles auto → light → dark → auto on the chat root and <html>, the
+// Theme: the toggle cycles auto → light → dark → auto on the chat root and <html>, the
 // choice is saved and restored, light and dark really differ (and keep text readable), and "auto"
 // follows the system colour scheme.
 import { test } from 'node:test';

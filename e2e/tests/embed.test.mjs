@@ -1,4 +1,4 @@
-// The embed (issue 5): examples/static-site/index.html copied OUTSIDE the repo, served from its own
+// The embed: examples/static-site/index.html copied OUTSIDE the repo, served from its own
 // port, loading dist/chat-stream.js from the app's origin (cross-origin, like a site owner would),
 // against the mock API. Instances are reached through their open shadow roots (Playwright's CSS
 // locators pierce them), with the app's data-testid hooks.

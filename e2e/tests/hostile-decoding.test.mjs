@@ -1,4 +1,4 @@
-// Issue 6, hostile servers: bytes split anywhere, odd line endings, BOM, keep-alive comments, junk
+// Hostile servers: bytes split anywhere, odd line endings, BOM, keep-alive comments, junk
 // payloads, odd chunk shapes, content types, JSON instead of SSE, gzip, redirects.
 // Every test asserts the exact kept text, the final data-state and every notice.
 import { test } from 'node:test';

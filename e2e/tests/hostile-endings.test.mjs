@@ -1,4 +1,4 @@
-// Issue 6, hostile servers: how a turn ends. Missing [DONE] / finish_reason, bodies cut mid-event,
+// Hostile servers: how a turn ends. Missing [DONE] / finish_reason, bodies cut mid-event,
 // in-band errors in every shape at HTTP 200, HTTP errors (JSON, HTML, empty), CORS refusals, and the
 // idle watchdog. Every test asserts the exact kept text, the final data-state and every notice.
 import { test } from 'node:test';
@@ -56,7 +56,7 @@ test('hostile-cut-mid-event: the body ends inside an event → error mentions th
     assert.equal(env.completions().length, 1, 'no automatic retry');
   }));
 
-// ----- in-band errors at HTTP 200 (field guide c18) ---------------------------------------------
+// ----- in-band errors at HTTP 200 ---------------------------------------------
 
 const INBAND = {
   'hostile-inband-openai': 'data: {"error":{"message":…,"type":"server_error"}}',

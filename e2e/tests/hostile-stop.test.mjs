@@ -1,4 +1,4 @@
-// Issue 6, hostile servers: silence. Slow headers, and Stop (button or Escape) while the server
+// Hostile servers: silence. Slow headers, and Stop (button or Escape) while the server
 // sends nothing after the headers, stops in the middle of an event, or is in the middle of one
 // enormous event. Stop must set data-state "stopped" within two animation frames, keep the text,
 // show the stopped note, and close the connection (the server sees it).

@@ -1,4 +1,4 @@
-// Issue 4, screenshots of the chat's states for review: e2e/screenshots/states/<name>.png
+// Screenshots of the chat's states for review: e2e/screenshots/states/<name>.png
 // (desktop 1280×800 unless stated). Each test also checks that the state it shows was reached.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

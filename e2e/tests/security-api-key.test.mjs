@@ -1,4 +1,4 @@
-// Issue 6: a planted API key typed into the page goes to the configured endpoint in the
+// A planted API key typed into the page goes to the configured endpoint in the
 // `Authorization: Bearer` header of the POST, and NOWHERE else: not in any URL, web storage,
 // cookie, IndexedDB, Cache Storage, console message, DOM text or attribute, error message, exported
 // history, or any other header or body the server receives. Runs under the page's own CSP.

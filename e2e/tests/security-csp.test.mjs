@@ -1,4 +1,4 @@
-// Issue 6: the page's Content-Security-Policy. The shipped page carries a strict CSP <meta>; a normal
+// The page's Content-Security-Policy. The shipped page carries a strict CSP <meta>; a normal
 // turn (and an error turn, and Stop) causes no violation. Control tests prove that the detectors
 // of the security suite work: markup injected by the TEST is caught as a CSP violation (with the
 // CSP) and executes (without it), so a clean report in security-xss means something.

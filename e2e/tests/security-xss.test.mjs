@@ -1,4 +1,4 @@
-// Issue 6, untrusted text: model output, reasoning and server error messages are shown as TEXT,
+// Untrusted text: model output, reasoning and server error messages are shown as TEXT,
 // never executed. Each payload sets window.__pwned or calls alert() if it ever runs.
 //
 // Every scenario runs twice: under the page's own Content-Security-Policy (as shipped; a CSP

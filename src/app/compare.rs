@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::{
-    hook::{use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn},
     stats::{seconds, turn_figure, Figure},
+    use_chat_stream::{use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn},
 };
 use crate::{
     settings::Settings,

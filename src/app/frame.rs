@@ -3,7 +3,9 @@
 
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
-use super::{hook::UseChatStreamReturn, messages::MessageList, notices::TurnNotices, theme::Theme};
+use super::{
+    messages::MessageList, notices::TurnNotices, theme::Theme, use_chat_stream::UseChatStreamReturn,
+};
 use crate::transcript::TurnState;
 
 /// A number per component instance, for element ids that must be unique in the page.

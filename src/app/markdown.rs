@@ -14,7 +14,7 @@ use leptos::{html, prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node, Text};
 
-use super::{clipboard::copy_text, hook::UseChatStreamReturn};
+use super::{clipboard::copy_text, use_chat_stream::UseChatStreamReturn};
 use crate::{
     markdown::{appended_text, Align, Block, Inline, MdText},
     transcript::{BlockText, Message, Transcript},

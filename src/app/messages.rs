@@ -6,9 +6,9 @@ use leptos::{html, prelude::*};
 
 use super::{
     clipboard::CopyButton,
-    hook::UseChatStreamReturn,
     markdown::{BlockTextView, MarkdownView},
-    scroll::use_follow_bottom,
+    use_chat_stream::UseChatStreamReturn,
+    use_follow_bottom::use_follow_bottom,
 };
 use crate::{
     openai::Role,

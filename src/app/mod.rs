@@ -4,16 +4,17 @@ mod clipboard;
 mod compare;
 mod frame;
 mod history_panel;
-mod hook;
 mod markdown;
 mod messages;
 mod notices;
 mod request;
-mod scroll;
 mod settings_panel;
 mod stats;
 mod storage;
 mod theme;
+mod use_chat_stream;
+mod use_follow_bottom;
+mod use_history;
 
 use leptos::prelude::*;
 
@@ -22,13 +23,14 @@ pub use notices::TurnNotices;
 pub use theme::{Theme, ThemeToggle};
 
 pub use compare::Compare;
-pub use history_panel::{use_history, HistoryNotice, HistoryPanel, UseHistoryReturn};
-pub use hook::{
-    use_chat_stream, use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn,
-};
+pub use history_panel::HistoryPanel;
 pub use messages::MessageList;
 pub use settings_panel::SettingsPanel;
 pub use stats::{ChunkLog, Sparkline, TurnStats};
+pub use use_chat_stream::{
+    use_chat_stream, use_chat_stream_with_options, UseChatStreamOptions, UseChatStreamReturn,
+};
+pub use use_history::{use_history, HistoryNotice, UseHistoryReturn};
 
 use crate::{
     events::{ChatDelta, ChatDone, ChatFailure, ChatStart},

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::{leptos_dom::helpers::IntervalHandle, prelude::*};
 
-use super::hook::UseChatStreamReturn;
+use super::use_chat_stream::UseChatStreamReturn;
 
 /// The latest turn's error, warnings, and the stopped / waiting notes.
 #[component]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::hook::UseChatStreamReturn;
+use super::use_chat_stream::UseChatStreamReturn;
 use crate::transcript::{RateSource, Turn};
 
 /// Seconds with two decimals, as the notebook prints them.

@@ -20,12 +20,7 @@ impl WebStorage {
 }
 
 fn other(e: &JsValue) -> StoreError {
-    StoreError::Other(
-        js_sys::Reflect::get(e, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_else(|| "storage error".to_owned()),
-    )
+    StoreError::Other(crate::transport::js_message(e))
 }
 
 impl KeyValue for WebStorage {

@@ -2,11 +2,11 @@
 //! conversions from and to a [`Transcript`], titles, and the history file: [`export`] writes it,
 //! [`import`] reads and checks it (the format is documented on [`crate::history`]).
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::{
-    openai::Role,
+    openai::{excerpt, Role},
     transcript::{Message, MessageStatus, Transcript},
 };
 
@@ -76,26 +76,26 @@ pub struct SavedMessage {
     /// Who wrote it.
     pub role: Role,
     /// Prompt or answer text.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "crate::openai::null_as_default")]
     pub content: String,
     /// Reasoning text (omitted when empty).
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "crate::openai::null_as_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub reasoning: String,
     /// A refusal instead of an answer (omitted when empty).
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "crate::openai::null_as_default",
         skip_serializing_if = "String::is_empty"
     )]
     pub refusal: String,
     /// How it ended (omitted when complete).
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "crate::openai::null_as_default",
         skip_serializing_if = "SavedStatus::is_complete"
     )]
     pub status: SavedStatus,
@@ -160,7 +160,7 @@ pub struct Conversation {
     /// Shown in the list: derived from the first user message unless the user renamed it.
     pub title: String,
     /// The user renamed the conversation: later saves keep the title.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "crate::openai::null_as_default")]
     pub title_set_by_user: bool,
     /// When it was started, ms since the epoch.
     #[serde(serialize_with = "ser_ms")]
@@ -257,20 +257,7 @@ pub fn derive_title(messages: &[SavedMessage]) -> String {
 fn title_from_text(text: &str, max: usize) -> Option<String> {
     let line = text.lines().find(|l| !l.trim().is_empty())?;
     let collapsed = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    Some(cut_chars(&collapsed, max))
-}
-
-/// `text` when it has at most `max` characters; else its first `max - 1` characters (trailing
-/// white space trimmed) and `…`.
-pub(super) fn cut_chars(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let end = text
-        .char_indices()
-        .nth(max.saturating_sub(1))
-        .map_or(text.len(), |(i, _)| i);
-    format!("{}…", text[..end].trim_end())
+    Some(excerpt(&collapsed, max))
 }
 
 /// One entry of the index: what the conversation list shows.
@@ -286,7 +273,7 @@ pub struct Summary {
     /// The user set the title.
     #[serde(
         default,
-        deserialize_with = "null_as_default",
+        deserialize_with = "crate::openai::null_as_default",
         skip_serializing_if = "is_false"
     )]
     pub title_set_by_user: bool,
@@ -306,14 +293,6 @@ fn ser_ms<S: Serializer>(ms: &f64, s: S) -> Result<S::Ok, S::Error> {
     } else {
         s.serialize_f64(ms)
     }
-}
-
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Serialize)]
@@ -378,7 +357,7 @@ pub fn import(json: &str) -> Result<Vec<Conversation>, HistoryError> {
             return Err(HistoryError::NotHistory {
                 reason: format!(
                     "its \"format\" is \"{}\" (expected \"{FORMAT}\")",
-                    crate::openai::excerpt(f, 60)
+                    excerpt(f, 60)
                 ),
             })
         }
@@ -404,7 +383,7 @@ pub fn import(json: &str) -> Result<Vec<Conversation>, HistoryError> {
             return Err(HistoryError::UnsupportedVersion {
                 found: match found {
                     None => "missing".to_owned(),
-                    Some(v) => crate::openai::excerpt(&v.to_string(), 40),
+                    Some(v) => excerpt(&v.to_string(), 40),
                 },
                 supported,
             })
@@ -441,7 +420,7 @@ pub fn import(json: &str) -> Result<Vec<Conversation>, HistoryError> {
 struct Header {
     id: String,
     title: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "crate::openai::null_as_default")]
     title_set_by_user: bool,
     created_at: f64,
     updated_at: f64,
@@ -490,7 +469,7 @@ fn message_from_value(value: Value) -> Result<SavedMessage, String> {
         Some(Value::String(r)) => {
             return Err(format!(
                 "role \"{}\" is not supported (expected \"user\", \"assistant\" or \"system\")",
-                crate::openai::excerpt(r, 40)
+                excerpt(r, 40)
             ))
         }
         Some(other) => {

@@ -8,10 +8,8 @@ use crate::storage::{
 };
 
 use super::{
-    derive_title,
-    format::{check_id, cut_chars},
-    merge::place,
-    Conversation, HistoryError, MergeReport, Summary, USER_TITLE_MAX_CHARS,
+    derive_title, format::check_id, merge::place, Conversation, HistoryError, MergeReport, Summary,
+    USER_TITLE_MAX_CHARS,
 };
 
 /// Saved conversations over a [`KeyValue`] storage (the keys are listed in [`crate::storage`]).
@@ -272,7 +270,7 @@ impl<K: KeyValue> HistoryStore<K> {
             conversation.title = derive_title(&conversation.messages);
             conversation.title_set_by_user = false;
         } else {
-            conversation.title = cut_chars(&title, USER_TITLE_MAX_CHARS);
+            conversation.title = crate::openai::excerpt(&title, USER_TITLE_MAX_CHARS);
             conversation.title_set_by_user = true;
         }
         let mut index = self.index_for_write()?;

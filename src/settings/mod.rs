@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::transcript::RequestOptions;
 
 mod persist;
+mod theme;
 
 pub use persist::{
     forget_key, load_key, load_settings, load_theme, save_key, save_settings, save_theme,
     SettingsError,
 };
+pub use theme::Theme;
 
 /// Everything the settings panel edits. Serialized (with defaults for missing fields) to persist
 /// it; the API key is not part of it.

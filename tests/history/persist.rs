@@ -4,12 +4,12 @@
 use crate::{finished_transcript, options};
 use chat_stream::{
     history::{export, import, Conversation, HistoryStore},
+    settings::Theme,
     settings::{
         forget_key, load_key, load_settings, load_theme, save_key, save_settings, save_theme,
         Settings, SettingsError,
     },
     storage::{MemoryStore, StoreError, API_KEY_KEY, REMEMBER_KEY_KEY, SETTINGS_KEY, THEME_KEY},
-    Theme,
 };
 
 #[test]

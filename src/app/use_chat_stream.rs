@@ -12,7 +12,7 @@ use crate::{
     events::{self, ChatDelta, ChatDone, ChatFailure, ChatStart, Timings, TurnEnd, TurnReporter},
     openai::{ChatRequest, Role},
     settings::Settings,
-    transcript::{Message, RequestOptions, Transcript, TurnState},
+    transcript::{RequestOptions, Transcript, TurnState},
     transport::{now, ChatPost},
 };
 
@@ -86,10 +86,9 @@ impl UseChatStreamOptions {
 pub struct UseChatStreamReturn {
     /// The conversation and the latest turn. Redrawn at most once per animation frame while
     /// tokens arrive, and at once when the turn's state changes. Read it with `.with(..)` to
-    /// avoid copies.
+    /// avoid copies; change it only through the methods (the built-in views follow finer
+    /// signals that the methods keep in step).
     pub transcript: RwSignal<Transcript>,
-    /// The messages (a copy on every read: prefer `transcript.with(..)` for long answers).
-    pub messages: Signal<Vec<Message>>,
     /// The latest turn's state: idle, waiting, streaming, done, stopped or error.
     pub status: Memo<TurnState>,
     /// The latest turn's latency figures.
@@ -201,7 +200,6 @@ pub fn use_chat_stream_with_options(
     let transcript = RwSignal::new(Transcript::new());
     let status = Memo::new(move |_| transcript.with(|t| t.state()));
     let timings = Memo::new(move |_| transcript.with(events::timings));
-    let messages = Signal::derive(move || transcript.with(|t| t.messages.clone()));
     let abort = StoredValue::new_local(None::<AbortController>);
     on_cleanup(move || {
         if let Some(Some(controller)) = abort.try_update_value(Option::take) {
@@ -210,7 +208,6 @@ pub fn use_chat_stream_with_options(
     });
     UseChatStreamReturn {
         transcript,
-        messages,
         status,
         timings,
         settings: settings.into(),
