@@ -13,6 +13,7 @@
 //! - [`transcript`]: updates → conversation state and timing marks;
 //! - [`events`]: transcript → what the host hears (start, delta, done, error);
 //! - [`timeline`]: the compare timeline's and the sparkline's geometry, as numbers;
+//! - [`figures`]: numbers as the views show them (fixed decimals, seconds);
 //! - [`storage`]: the key-value storage trait, an in-memory store, and every storage key name;
 //! - [`history`]: saved conversations: the history file format, import / merge, the store;
 //! - [`settings`]: the user's settings, how a page URL or element attributes set them, and
@@ -56,6 +57,7 @@
 
 pub mod error;
 pub mod events;
+pub mod figures;
 pub mod history;
 pub mod markdown;
 pub mod openai;

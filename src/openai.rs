@@ -10,12 +10,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::sse::SseEvent;
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Instructions that come first.
     System,
     /// The person.
+    #[default]
     User,
     /// The model.
     Assistant,

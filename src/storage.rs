@@ -76,8 +76,8 @@ pub enum StoreError {
 pub(crate) fn human_bytes(bytes: usize) -> String {
     match bytes {
         0..1_000 => format!("{bytes} bytes"),
-        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+        1_000..1_000_000 => crate::figures::fixed(bytes as f64 / 1e3, 1) + " KB",
+        _ => crate::figures::fixed(bytes as f64 / 1e6, 1) + " MB",
     }
 }
 

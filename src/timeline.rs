@@ -82,8 +82,7 @@ fn nice_step(raw: f64) -> f64 {
 }
 
 fn trim(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    crate::figures::trimmed(v, 2)
 }
 
 /// The points of a sparkline of chunk arrivals: chunks received so far (y, up) against time (x),

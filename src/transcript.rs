@@ -144,7 +144,7 @@ pub struct Message {
     /// Stable id within the transcript (for keyed views).
     pub id: u64,
     /// Who wrote it.
-    pub role: Option<Role>,
+    pub role: Role,
     /// Answer or prompt text, segmented for incremental markdown rendering.
     pub content: MdText,
     /// Reasoning text, kept apart from the answer.
@@ -451,7 +451,7 @@ impl Transcript {
         content.push_str(text);
         self.messages.push(Message {
             id: next_message_id(),
-            role: Some(role),
+            role,
             content,
             ..Message::default()
         });
@@ -473,10 +473,10 @@ impl Transcript {
         if self.state().is_busy() {
             return None;
         }
-        if self.messages.last()?.role == Some(Role::Assistant) {
+        if self.messages.last()?.role == Role::Assistant {
             self.messages.pop();
         }
-        (self.messages.last()?.role == Some(Role::User)).then(|| self.start_turn(options, now))
+        (self.messages.last()?.role == Role::User).then(|| self.start_turn(options, now))
     }
 
     /// Replaces the text of the user message at `index`, forgets every message after it, and
@@ -489,7 +489,7 @@ impl Transcript {
         options: &RequestOptions,
         now: f64,
     ) -> Option<ChatRequest> {
-        let is_user = self.messages.get(index)?.role == Some(Role::User);
+        let is_user = self.messages.get(index)?.role == Role::User;
         if self.state().is_busy() || !is_user || text.trim().is_empty() {
             return None;
         }
@@ -525,7 +525,7 @@ impl Transcript {
             });
         }
         for m in &self.messages {
-            let Some(role) = m.role else { continue };
+            let role = m.role;
             if role == Role::Assistant && m.content.is_empty() {
                 continue;
             }

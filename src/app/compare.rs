@@ -221,7 +221,7 @@ fn Timeline(
                         let x = LEFT + x;
                         view! {
                             <line class=format!("cs-timeline__mark cs-timeline__mark--{kind}") data-testid="timeline-mark"
-                                data-run=kind data-ms=format!("{ms:.1}") x1=x x2=x y1=y - 10.0 y2=y + 10.0 />
+                                data-run=kind data-ms=crate::figures::fixed(*ms, 1) x1=x x2=x y1=y - 10.0 y2=y + 10.0 />
                         }
                     })
                     .collect_view();

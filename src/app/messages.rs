@@ -100,7 +100,7 @@ pub fn MessageView(
                 .unwrap_or_default()
         }
     };
-    let role = chat.read(|t| t.messages.get(index).and_then(|m| m.role));
+    let role = chat.read(|t| t.messages.get(index).map(|m| m.role));
     let busy = chat.status;
     if role != Some(Role::Assistant) {
         return user_message(chat, index, read(|m| m.content.text())).into_any();

@@ -77,7 +77,7 @@ pub fn TurnNotices(
                         1 => " The server is working (1 keep-alive comment).".to_owned(),
                         n => format!(" The server is working ({n} keep-alive comments)."),
                     };
-                    let elapsed = move || format!("{:.1}", (clock.get() - sent_at).max(0.0) / 1000.0);
+                    let elapsed = move || crate::figures::fixed((clock.get() - sent_at).max(0.0) / 1000.0, 1);
                     view! {
                         <p class="cs-notice cs-notice--waiting" role="status" data-testid="waiting">
                             "Waiting for the first token…"

@@ -6,10 +6,8 @@ use leptos::prelude::*;
 use super::use_chat_stream::UseChatStreamReturn;
 use crate::transcript::{RateSource, Turn};
 
-/// Seconds with two decimals, as the notebook prints them.
-pub fn seconds(ms: f64) -> String {
-    format!("{:.2} s", ms / 1000.0)
-}
+use crate::figures::fixed;
+pub use crate::figures::seconds;
 
 /// A figure of the latest turn of `chat`, `None` while unknown; recomputed when the figures
 /// are redrawn (about 4 times a second while tokens arrive, and at every state change).
@@ -39,7 +37,7 @@ pub fn Figure(
     view! {
         <div class="cs-stat">
             <dt>{label}</dt>
-            <dd data-testid=testid data-value=move || value.get().map(|v| format!("{v:.1}"))>
+            <dd data-testid=testid data-value=move || value.get().map(|v| fixed(v, 1))>
                 {move || value.get().map_or_else(|| "–".to_owned(), format)}
             </dd>
         </div>
@@ -76,10 +74,10 @@ pub fn TurnStats(
                 <Figure label="First chunk" testid="stat-first-chunk-ms" value=first_chunk format=seconds />
                 <Figure label="First token" testid="stat-first-token-ms" value=first_token format=seconds />
                 <Figure label="Total" testid="stat-total-ms" value=total format=seconds />
-                <Figure label="Chunks" testid="stat-chunks" value=chunks format=|n| format!("{n}") />
+                <Figure label="Chunks" testid="stat-chunks" value=chunks format=|n| fixed(n, 0) />
                 <div class="cs-stat">
                     <dt>"Speed"</dt>
-                    <dd data-testid="stat-tokens-per-second" data-value=move || rate.get().map(|(v, _)| format!("{v:.1}"))>
+                    <dd data-testid="stat-tokens-per-second" data-value=move || rate.get().map(|(v, _)| fixed(v, 1))>
                         {move || {
                             rate.get()
                                 .map_or_else(
@@ -90,7 +88,7 @@ pub fn TurnStats(
                                             RateSource::Usage => "tokens/s, from usage",
                                             RateSource::CountedChunks => "chunks/s, counted",
                                         };
-                                        format!("{v:.1} {how}")
+                                        fixed(v, 1) + " " + how
                                     },
                                 )
                         }}
@@ -109,6 +107,7 @@ pub fn Sparkline(
     /// The chat whose latest turn is drawn.
     chat: UseChatStreamReturn,
 ) -> impl IntoView {
+    // The view box below is "0 0 240 36".
     const W: f64 = 240.0;
     const H: f64 = 36.0;
     let points = Memo::new(move |_| {
@@ -123,7 +122,7 @@ pub fn Sparkline(
     let attr = move || {
         points.with(|p| {
             p.iter()
-                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .map(|(x, y)| fixed(*x, 1) + "," + &fixed(*y, 1))
                 .collect::<Vec<_>>()
                 .join(" ")
         })
@@ -149,7 +148,7 @@ pub fn Sparkline(
                 class="cs-spark__svg"
                 data-testid="sparkline"
                 data-points=move || points.with(Vec::len).to_string()
-                viewBox=format!("0 0 {W} {H}")
+                viewBox="0 0 240 36"
                 preserveAspectRatio="none"
                 role="img"
                 aria-label=label
@@ -188,8 +187,8 @@ pub fn ChunkLog(
         })
         .map(|(ms, summary)| {
                 view! {
-                    <li class="cs-log__row" data-testid="chunk-row" data-ms=format!("{ms:.1}")>
-                        <span class="cs-log__time">{format!("received {:.2} s after request: ", ms / 1000.0)}</span>
+                    <li class="cs-log__row" data-testid="chunk-row" data-ms=fixed(ms, 1)>
+                        <span class="cs-log__time">{"received ".to_owned() + &seconds(ms) + " after request: "}</span>
                         <code>{summary}</code>
                     </li>
                 }

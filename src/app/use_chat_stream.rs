@@ -298,7 +298,7 @@ impl UseChatStreamReturn {
                     .messages
                     .iter()
                     .rev()
-                    .find(|m| m.role == Some(Role::User))
+                    .find(|m| m.role == Role::User)
                     .map(|m| m.content.text())
                     .unwrap_or_default();
                 (TurnReporter::new(t), prompt)

@@ -132,7 +132,7 @@ impl SavedMessage {
     /// The message on screen (its id is set by [`Transcript::restore`]).
     pub fn to_message(&self) -> Message {
         let mut message = Message {
-            role: Some(self.role),
+            role: self.role,
             refusal: self.refusal.clone(),
             status: self.status.into(),
             error: self.error.clone(),
@@ -230,7 +230,7 @@ fn saved_messages(transcript: &Transcript) -> Vec<SavedMessage> {
         .iter()
         .enumerate()
         .filter_map(|(i, m)| {
-            let mut saved = SavedMessage::from_message(m.role?, m);
+            let mut saved = SavedMessage::from_message(m.role, m);
             if live == Some(i) {
                 if saved.is_empty() {
                     return None;
