@@ -51,17 +51,10 @@ pub fn MarkdownView(
 ) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let shown = StoredValue::new_local(Shown::default());
-    Effect::new(move |_| {
-        chat.track_structure();
-        if live.get() {
-            chat.track_text();
+    redraw_into(chat, live, root, move |el, t| {
+        if let Some(text) = content(t, index) {
+            shown.update_value(|s| render(el, s, text));
         }
-        let Some(el) = root.get() else { return };
-        chat.transcript.with_untracked(|t| {
-            if let Some(text) = content(t, index) {
-                shown.update_value(|s| render(&el, s, text));
-            }
-        });
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
         let button = ev
@@ -89,6 +82,25 @@ pub fn MarkdownView(
     view! {
         <div class="cs-msg__text cs-md" data-testid="message-assistant" node_ref=root on:click=on_click></div>
     }
+}
+
+/// Runs `write` on `root` with the transcript when the conversation's structure changes, and
+/// (only while `live`) when the live text grows.
+fn redraw_into(
+    chat: UseChatStreamReturn,
+    live: Memo<bool>,
+    root: NodeRef<html::Div>,
+    write: impl Fn(&Element, &Transcript) + 'static,
+) {
+    Effect::new(move |_| {
+        chat.track_structure();
+        if live.get() {
+            chat.track_text();
+        }
+        if let Some(el) = root.get() {
+            chat.transcript.with_untracked(|t| write(&el, t));
+        }
+    });
 }
 
 /// Shows "Copied" / "Copy failed" on a code block's copy button (and in its status region), or
@@ -359,17 +371,10 @@ pub fn BlockTextView(
 ) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let shown = StoredValue::new_local(ShownPlain::default());
-    Effect::new(move |_| {
-        chat.track_structure();
-        if live.get() {
-            chat.track_text();
+    redraw_into(chat, live, root, move |el, t| {
+        if let Some(m) = t.messages.get(index) {
+            shown.update_value(|s| render_plain(el, s, part(m).blocks()));
         }
-        let Some(el) = root.get() else { return };
-        chat.transcript.with_untracked(|t| {
-            if let Some(m) = t.messages.get(index) {
-                shown.update_value(|s| render_plain(&el, s, part(m).blocks()));
-            }
-        });
     });
     view! { <div class="cs-msg__text cs-msg__text--plain" data-testid=testid node_ref=root></div> }
 }

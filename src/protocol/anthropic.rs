@@ -45,9 +45,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{
-    chunk_frame, content_frame, error_from_value, has_error, parse_body, parse_event,
+    begin_event, chunk_frame, content_frame, error_from_value, has_error, parse_body,
     reasoning_frame, role_frame, split_system, str_at, tool_call, tool_frame, u64_at, InputMessage,
-    Parsed, ReasoningParts,
+    ReasoningParts,
 };
 use crate::{
     openai::{ApiError, ChatCompletion, ChatRequest, CompletionChoice, Delta, Frame, Usage},
@@ -191,21 +191,8 @@ impl AnthropicMapper {
 
     /// Maps one event to zero or more frames; nothing after the terminal event.
     pub fn on_event(&mut self, event: &SseEvent, out: &mut Vec<Frame>) {
-        if self.finished {
+        let Some((kind, v)) = begin_event(&mut self.finished, event, out) else {
             return;
-        }
-        let (kind, v) = match parse_event(event) {
-            Parsed::Event(kind, value) => (kind, value),
-            Parsed::Done => {
-                self.finished = true;
-                out.push(Frame::Done);
-                return;
-            }
-            Parsed::Frame(frame) => {
-                self.finished = matches!(frame, Frame::Error(_));
-                out.push(frame);
-                return;
-            }
         };
         let index = u64_at(&v, "/index").unwrap_or(0);
         match kind.as_str() {

@@ -320,6 +320,32 @@ enum Parsed {
     Frame(Frame),
 }
 
+/// The start every mapper's `on_event` shares: nothing after the terminal event; `[DONE]` and
+/// events that are a frame on their own go to `out` (ending the stream when terminal); an event
+/// with a type comes back to be mapped.
+fn begin_event(
+    finished: &mut bool,
+    event: &SseEvent,
+    out: &mut Vec<Frame>,
+) -> Option<(String, Value)> {
+    if *finished {
+        return None;
+    }
+    match parse_event(event) {
+        Parsed::Event(kind, value) => Some((kind, value)),
+        Parsed::Done => {
+            *finished = true;
+            out.push(Frame::Done);
+            None
+        }
+        Parsed::Frame(frame) => {
+            *finished = matches!(frame, Frame::Error(_));
+            out.push(frame);
+            None
+        }
+    }
+}
+
 /// Reads one event of the Responses or Anthropic protocols. The JSON `type` names the event
 /// (the SSE `event:` name agrees with it on every server seen, and is the fallback). An
 /// `event: error`, or a typeless object with a non-null `error`, is an error event.
