@@ -2,6 +2,7 @@
 
 mod clipboard;
 mod compare;
+mod composer;
 mod frame;
 mod history_panel;
 mod markdown;
@@ -18,7 +19,8 @@ mod use_history;
 
 use leptos::prelude::*;
 
-pub use frame::{ChatFrame, CompactSide, Composer};
+pub use composer::Composer;
+pub use frame::{ChatFrame, CompactSide};
 pub use notices::TurnNotices;
 pub use theme::{Theme, ThemeToggle};
 

@@ -267,7 +267,7 @@ impl UseHistoryReturn {
 
 /// Offers `text` as a file download.
 fn download(name: &str, text: &str) -> Result<(), String> {
-    let js = |e: JsValue| format!("{e:?}");
+    let js = |e: JsValue| crate::transport::js_message(&e);
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
