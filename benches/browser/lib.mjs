@@ -28,12 +28,16 @@ export const CHROMIUM_ARGS = [
  *   send    the send control when it can send (deep-chat's submit button only has the class
  *           `submit-button` when enabled; `disabled-button` otherwise)
  *   answer  the assistant message element(s); the last one is the answer being streamed
+ *   peer    see below
  */
 export const IMPLS = {
   ours: { label: 'ours', prompt: '[data-testid="prompt"]', send: '[data-testid="send"]', answer: '[data-testid="message-assistant"]' },
   baseline: { label: 'baseline', prompt: '[data-testid="prompt"]', send: '[data-testid="send"]', answer: '[data-testid="message-assistant"]' },
-  'deep-chat': { label: 'deep-chat', prompt: '#text-input', send: '.input-button.submit-button', answer: '.ai-message-text' },
+  'deep-chat': { label: 'deep-chat', prompt: '#text-input', send: '.input-button.submit-button', answer: '.ai-message-text', peer: true },
 };
+// `peer`: someone else's component. A turn of it that ends wrong (an error, an incomplete answer)
+// is a finding, recorded and reported; for ours and the baseline it stops the benchmark (a bug to
+// fix first).
 
 export const packageVersion = (name) => {
   try {
@@ -52,13 +56,13 @@ export const sh = (cmd, args, env) => {
 };
 
 /**
- * The built app: `dist` (or `<repo>/dist`) with `page` (index.html) and `loader`
- * (chat-stream.js) in it. When the default dist is missing, builds it; an explicit one must exist.
+ * The built app: `dist` (or `<repo>/dist`) with the `required` files (paths relative to it) and a
+ * .wasm somewhere in it. When the default dist is missing, builds it; an explicit one must exist.
  */
 export function ensureDist(dist, { required = ['index.html'] } = {}) {
   const dflt = path.join(REPO, 'dist');
   const dir = dist ?? dflt;
-  const built = () => required.every((f) => fs.existsSync(path.join(dir, f))) && fs.readdirSync(dir).some((f) => f.endsWith('.wasm'));
+  const built = () => required.every((f) => fs.existsSync(path.join(dir, f))) && wasmFiles(dir).length > 0;
   if (built()) return dir;
   if (dist) throw new Error(`--dist ${dir}: no ${required.join(', ')} and .wasm there`);
   console.log(`${dflt} is missing: building the app (bash .ci/setup build && trunk build --release)…`);
@@ -69,6 +73,12 @@ export function ensureDist(dist, { required = ['index.html'] } = {}) {
   });
   if (r.status !== 0 || !built()) throw new Error('the release build failed');
   return dir;
+}
+
+/** Every .wasm under `dir` (relative paths), whatever the build calls them. */
+export function wasmFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.wasm')).map(String).sort();
 }
 
 /** The replay server in its own process (its timers must not share the runner's event loop). */

@@ -35,6 +35,7 @@ import {
   sh,
   sleep,
   startReplay,
+  wasmFiles,
 } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -113,7 +114,7 @@ const MEMORY_STREAM = { rate: 'max', tokens: opts.quick ? 5000 : 20_000 };
 
 function machineHeader(chromiumVersion, dist) {
   const load = os.loadavg();
-  const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
+  const wasm = wasmFiles(dist);
   return {
     date: new Date().toISOString(),
     chromium: chromiumVersion,
@@ -187,9 +188,6 @@ function deadlineMs(stream) {
   return expected * 2 + 60_000;
 }
 
-/** page.evaluate that gives up (null) after `ms`: a page stuck in a long task does not answer. */
-const evaluateWithin = (page, fn, ms) => Promise.race([page.evaluate(fn).catch(() => null), sleep(ms).then(() => null)]);
-
 /** Streams once in a fresh page; returns the figures of the run. */
 async function runOnce(env, impl, stream) {
   const { context, page, cdp, errors, blocked } = await openPage(env, impl, stream);
@@ -220,9 +218,17 @@ async function runOnce(env, impl, stream) {
     const limit = deadlineMs(stream);
     const started = Date.now();
     const deadline = started + limit;
-    // Progress (answer length on the page), polled every 5 s while it runs long, for the report
-    // of a turn that does not finish (a page stuck in one long task does not answer then).
+    // Progress (answer length on the page, and when the page said so), asked every 5 s, for the
+    // report of a turn that does not finish. A page busy in a long task answers when it ends.
     let progress = null;
+    let asking = null;
+    const ask = () => {
+      asking ??= page
+        .evaluate(() => __bench.answerChars())
+        .then((chars) => (progress = { chars, at_s: (Date.now() - started) / 1000 }), () => {})
+        .finally(() => (asking = null));
+      return asking;
+    };
     let nextProgress = started + 5000;
     while (!finished) {
       await Promise.race([done, sleep(stream.rate === 'max' ? 250 : 500)]);
@@ -230,13 +236,11 @@ async function runOnce(env, impl, stream) {
       samples.push(await metricsOf(cdp));
       if (Date.now() >= nextProgress) {
         nextProgress = Date.now() + 5000;
-        const chars = await evaluateWithin(page, () => __bench.answerChars(), 1000);
-        if (chars != null) progress = { chars, at_s: (Date.now() - started) / 1000 };
+        ask();
       }
       if (Date.now() > deadline) {
         // Did not finish: record how much of the answer is on the page, and move on.
-        const chars = await evaluateWithin(page, () => __bench.answerChars(), 15_000);
-        if (chars != null) progress = { chars, at_s: (Date.now() - started) / 1000 };
+        await Promise.race([ask(), sleep(15_000)]);
         const total = transcriptTokens(stream.tokens).join('').length;
         return {
           impl,
@@ -278,6 +282,19 @@ async function runOnce(env, impl, stream) {
     const m2 = await metricsOf(cdp);
     const raw = await page.evaluate((s) => __bench.collect(s), SENTINEL);
     const server = (await env.replay.log()).find((r) => r.path.includes(`/r/${stream.rate}/${stream.tokens}/`));
+    if ((endState !== 'done' || !raw.complete) && UI[impl].peer) {
+      const total = transcriptTokens(stream.tokens).join('').length;
+      return {
+        impl,
+        stream: stream.name,
+        failed: true,
+        endState,
+        answerChars: raw.answerChars,
+        answer_pct: (100 * raw.answerChars) / total,
+        answerTail: raw.answerTail,
+        errors: errors.slice(0, 3),
+      };
+    }
     if (endState !== 'done' || !raw.complete) {
       throw new Error(`${impl} ${stream.name}: the turn ended "${endState}", complete answer: ${raw.complete} (tail ${JSON.stringify(raw.answerTail)}); page errors: ${errors.join('; ')}`);
     }
@@ -525,6 +542,10 @@ async function memoryRun(env, impl) {
       }
       const complete = await page.evaluate((s) => __bench.collect(s).complete, SENTINEL);
       await page.evaluate(() => __bench.disarm());
+      if ((st !== 'done' || !complete) && ui.peer) {
+        out.push({ failed: true, endState: st });
+        break;
+      }
       if (st !== 'done' || !complete) throw new Error(`${impl} memory run ${i + 1}: ended "${st}", complete ${complete}; ${errors.join('; ')}`);
       await page.locator('[data-testid="clear"]').click();
       await page.waitForFunction((answer) => __bench.count(answer) === 0, ui.answer, { timeout: 10_000 });
@@ -599,14 +620,19 @@ function targetMet(t, ours, base) {
 
 /** "12.5% of the answer on the page after 118 s" for a run that did not finish. */
 const dnfProgress = (r) =>
-  r.answer_pct == null ? 'the page never answered: one long task' : `${fmt(r.answer_pct, 1)}% of the answer on the page after ${fmt(r.answer_at_s, 0)} s`;
+  r.answer_pct == null
+    ? 'the page never answered: one long task'
+    : `${fmt(r.answer_pct, 1)}% of the answer on the page ${fmt(r.answer_at_s, 0)} s after Send, the page's last answer`;
+
+/** A run that finished with the whole answer (the others are reported, not measured). */
+const measured = (r) => !r.dnf && !r.failed;
 
 /** The implementations that have results in `results` (the canonical order). */
 const implsIn = (results) => Object.keys(UI).filter((impl) => results.some((r) => r.impl === impl));
 
 function table(s, results) {
   const of = (impl) => results.filter((r) => r.impl === impl && r.stream === s.name);
-  const finished = (impl) => of(impl).filter((r) => !r.dnf);
+  const finished = (impl) => of(impl).filter(measured);
   const med = (impl, key) => median(finished(impl).map((r) => r[key]));
   const impls = implsIn(results.filter((r) => r.stream === s.name));
   const others = impls.filter((i) => i !== 'ours');
@@ -625,6 +651,14 @@ function table(s, results) {
   }
   const notes = [];
   for (const impl of impls) {
+    const failed = of(impl).filter((r) => r.failed);
+    if (failed.length) {
+      notes.push(
+        `${impl}: ${failed.length} of ${of(impl).length} run(s) ended "${failed[0].endState}" without the whole answer on the page ` +
+          `(${failed.map((r) => `${fmt(r.answer_pct, 1)}%, ending ${JSON.stringify(r.answerTail.slice(-30))}`).join('; ')})` +
+          (finished(impl).length ? '; its column is the median of the other runs' : '; its column is empty'),
+      );
+    }
     const dnf = of(impl).filter((r) => r.dnf);
     if (!dnf.length) continue;
     notes.push(
@@ -645,7 +679,7 @@ function memoryTable(mem) {
     const cells = [];
     for (const [impl, rows] of Object.entries(mem)) {
       const r = rows[i] || {};
-      const dnf = r.dnf ? `no end after ${fmt(r.deadline_s, 0)} s` : null;
+      const dnf = r.dnf ? `no end after ${fmt(r.deadline_s, 0)} s` : r.failed ? `ended "${r.endState}", answer incomplete` : null;
       if (impl === 'ours') cells.push(dnf ?? fmt(r.wasm_mb, 2));
       cells.push(dnf ?? fmt(r.heap_mb, 2), dnf ? '' : fmt(r.nodes, 0));
     }
@@ -670,7 +704,7 @@ function printHeader(header, runs) {
 function printMemory(memory, repeats, tokens) {
   console.log(`Memory: ${repeats} streams of ${tokens} tokens (burst) in one page, Clear between, after GC:\n`);
   console.log(memoryTable(memory));
-  if (memory.ours?.length && !memory.ours.some((m) => m.dnf)) {
+  if (memory.ours?.length && memory.ours.every(measured)) {
     const w = memory.ours.map((m) => m.wasm_mb);
     let stableFrom = w.length;
     while (stableFrom > 1 && w[stableFrom - 2] === w[w.length - 1]) stableFrom--;
@@ -713,6 +747,13 @@ try {
         res.run = r + 1;
         res.load1 = load1;
         results.push(res);
+        if (res.failed) {
+          console.log(
+            `  ${s.name.padEnd(5)} ${impl.padEnd(9)} run ${r + 1}: ended "${res.endState}" with ${fmt(res.answer_pct, 1)}% of the answer ` +
+              `(ending ${JSON.stringify(res.answerTail.slice(-30))}) (load ${load1})`,
+          );
+          continue;
+        }
         if (res.dnf) {
           console.log(
             `  ${s.name.padEnd(5)} ${impl.padEnd(9)} run ${r + 1}: did not finish within ${fmt(res.deadline_s, 0)} s ` +
@@ -746,7 +787,7 @@ const medians = {};
 for (const s of STREAMS) {
   medians[s.name] = {};
   for (const impl of IMPLS) {
-    const rs = results.filter((r) => r.impl === impl && r.stream === s.name && !r.dnf);
+    const rs = results.filter((r) => r.impl === impl && r.stream === s.name && measured(r));
     medians[s.name][impl] = Object.fromEntries(
       Object.keys(rs[0] || {})
         .filter((k) => typeof rs[0][k] === 'number')
