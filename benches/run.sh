@@ -4,7 +4,9 @@
 # Run them alone: a parallel build inflates timings several times on 2 cores.
 #
 #   bash benches/run.sh browser [options]   # Chromium streaming benchmark vs the vanilla-JS baseline
-#                                           #   (5 runs, ~27 min; options: see benches/browser/README.md)
+#                                           #   and deep-chat (--runs N; options: benches/browser/README.md)
+#   bash benches/run.sh startup [options]   # start-up: prompt usable, app/embed/vanilla/deep-chat,
+#                                           #   desktop and phone profiles (--runs N, --device, --only)
 #   bash benches/run.sh decoder             # native SSE decoder vs the eventsource-stream crate
 #   bash benches/run.sh wasm-decoder        # the same decoder compiled to wasm32, timed in Node's V8
 #   bash benches/run.sh markdown            # incremental markdown: cost per token at 1k/10k/50k tokens
@@ -21,6 +23,10 @@ case "$what" in
     bash .ci/setup
     [ -f dist/index.html ] || trunk build --release
     exec node benches/browser/run.mjs "$@" ;;
+  startup)
+    bash .ci/setup
+    [ -f dist/index.html ] || trunk build --release
+    exec node benches/browser/startup.mjs "$@" ;;
   decoder) exec cargo bench --bench decoder ;;
   markdown) exec cargo bench --bench markdown ;;
   wasm-decoder)
@@ -30,5 +36,5 @@ case "$what" in
     bash .ci/setup build
     [ -f dist/index.html ] || trunk build --release
     exec bash .ci/size ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,6 +1,8 @@
 // In-page instrumentation for the browser streaming benchmark, installed with
-// `page.addInitScript({ path })` before any script of the page runs. It is the same for the app
-// (ours) and the vanilla-JS baseline, and changes neither: it only wraps platform functions.
+// `page.addInitScript({ path })` before any script of the page runs. It is the same for every
+// implementation (the app, the vanilla-JS baseline, deep-chat) and changes none: it only wraps
+// platform functions. Shadow roots are followed: `attachShadow` is wrapped so every shadow root
+// the page creates is observed and searched too (deep-chat renders in one).
 //
 // What it records (while armed, i.e. from just before Send until the turn has ended):
 //   reads   every resolved `ReadableStreamDefaultReader.prototype.read()`: time, byte count
@@ -9,7 +11,8 @@
 //           is just after that frame was painted ("rAF + setTimeout 0")
 //   writes  every DOM write (a MutationObserver delivery, whole document): time, and the frame
 //           whose rAF phase it happened in (-1 = in an ordinary task, so painted by the next
-//           frame), whether it touched the answer (`[data-testid=message-assistant]`) or
+//           frame), whether it touched the answer (the implementation's answer selector,
+//           given to `arm()`; `[data-testid=message-assistant]` by default) or
 //           changed `data-state` of `[data-testid=chat]`
 //   long tasks and long animation frames (PerformanceObserver, buffered)
 //   the wasm instance's exported memory (`WebAssembly.instantiate[Streaming]` wrapped)
@@ -24,7 +27,7 @@
   if (window.__bench) return;
   const perf = performance;
   const now = () => perf.now();
-  const ANSWER = '[data-testid="message-assistant"]';
+  let ANSWER = '[data-testid="message-assistant"]';
   const CHAT = '[data-testid="chat"]';
   const TERMINAL = new Set(['done', 'error', 'stopped']);
 
@@ -41,6 +44,29 @@
     loafs: [],
   };
   window.__bench = B;
+
+  // ---- shadow roots (observed while armed, searched by queryAll)
+  const shadowRoots = [];
+  const origAttachShadow = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function attachShadow() {
+    const root = origAttachShadow.apply(this, arguments);
+    shadowRoots.push(root);
+    if (B.armed && B.mo) observe(root);
+    return root;
+  };
+  /** Every match in the document and in the shadow roots (in creation order). */
+  function queryAll(sel) {
+    const out = [...document.querySelectorAll(sel)];
+    for (const r of shadowRoots) out.push(...r.querySelectorAll(sel));
+    return out;
+  }
+  const lastAnswer = () => {
+    const els = queryAll(ANSWER);
+    return els[els.length - 1];
+  };
+  function observe(target) {
+    B.mo.observe(target, { subtree: true, childList: true, characterData: true, attributes: true });
+  }
 
   function reset() {
     B.reads = []; // flat: t, bytes (-1 = done)
@@ -156,8 +182,7 @@
     if (flags & 1) {
       B.lastAnswerWrite = idx;
       if (B.firstTextWrite < 0) {
-        const els = document.querySelectorAll(ANSWER);
-        const last = els[els.length - 1];
+        const last = lastAnswer();
         if (last && last.textContent.trim() !== '') B.firstTextWrite = idx;
       }
     }
@@ -220,16 +245,14 @@
 
   // ---- control (called by run.mjs)
   B.wasmBytes = () => (B.memories.length ? B.memories.reduce((s, m) => s + m.buffer.byteLength, 0) : null);
-  B.arm = () => {
+  /** config: { answer: selector of the assistant message elements } */
+  B.arm = (config = {}) => {
     reset();
+    if (config.answer) ANSWER = config.answer;
     B.done = new Promise((resolve) => (B.resolveDone = resolve));
     if (!B.mo) B.mo = new MutationObserver(onMutations);
-    B.mo.observe(document.documentElement, {
-      subtree: true,
-      childList: true,
-      characterData: true,
-      attributes: true,
-    });
+    observe(document.documentElement);
+    for (const r of shadowRoots) observe(r);
     B.armed = true;
     if (!B.looping) {
       B.looping = true;
@@ -237,9 +260,15 @@
     }
   };
   B.click = (selector) => {
+    const el = queryAll(selector)[0];
+    if (!el) throw new Error(`no ${selector} in the page`);
     B.clickAt = now();
-    document.querySelector(selector).click();
+    el.click();
   };
+  /** How many elements match (document and shadow roots). */
+  B.count = (selector) => queryAll(selector).length;
+  /** Characters of the last answer on the page now. */
+  B.answerChars = () => (lastAnswer()?.textContent.length ?? 0);
   B.disarm = () => {
     B.armed = false;
     if (B.mo) {
@@ -249,8 +278,7 @@
   };
   /** Everything recorded, as plain data. */
   B.collect = (sentinel) => {
-    const els = document.querySelectorAll(ANSWER);
-    const last = els[els.length - 1];
+    const last = lastAnswer();
     const text = last ? last.textContent : '';
     return {
       armedAt: B.armedAt,
@@ -270,7 +298,7 @@
       answerChars: text.length,
       answerTail: text.slice(-60),
       complete: sentinel ? text.trimEnd().endsWith(sentinel) : null,
-      nodes: document.getElementsByTagName('*').length,
+      nodes: queryAll('*').length,
     };
   };
 })();

@@ -1,9 +1,11 @@
 // Browser streaming benchmark: the app (release build, "ours") against a hand-written vanilla-JS
-// page ("baseline", benches/browser/baseline/), on the same replayed OpenAI streams, in headless
-// Chromium driven by Playwright. See benches/browser/README.md for what every figure means.
+// page ("baseline", benches/browser/baseline/) and the deep-chat web component ("deep-chat",
+// benches/browser/deep-chat/), on the same replayed OpenAI streams, in headless Chromium driven
+// by Playwright. See benches/browser/README.md for what every figure means.
 //
-//   node benches/browser/run.mjs [--runs 5] [--quick] [--dist DIR] [--only ours|baseline]
-//                                [--stream 200,2000,burst] [--memory-repeats 10] [--no-memory]
+//   node benches/browser/run.mjs [--runs 5] [--quick] [--dist DIR] [--only ours,baseline,deep-chat]
+//                                [--stream 2k,200,2000,burst] [--memory-repeats 10] [--no-memory]
+//                                [--deadline S] [--repeat-dnf] [--deep-chat-connection connect|direct]
 //                                [--out target/bench-browser/results.json] [--profile] [--trace]
 //   node benches/browser/run.mjs --report target/bench-browser/results.json   # tables again, no run
 //
@@ -11,18 +13,32 @@
 // whatever they are; it fails only when something does not work (no build, a stream that does
 // not complete).
 
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../e2e/static-server.mjs';
-import { SENTINEL } from './replay-server.mjs';
+import { SENTINEL, transcriptTokens } from './replay-server.mjs';
+import {
+  CHROMIUM,
+  IMPLS as UI,
+  PATH_ENV,
+  REPO,
+  blockExternal,
+  ensureDist as buildOrFind,
+  fmt,
+  implsFrom,
+  launch,
+  median,
+  packageVersion,
+  rotation,
+  sh,
+  sleep,
+  startReplay,
+  wasmFiles,
+} from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const VIEWPORT = { width: 1100, height: 1000 };
 
 // ---------------------------------------------------------------------------------------------
@@ -40,6 +56,9 @@ function parseOptions(argv) {
     profile: false,
     trace: false,
     out: path.join(REPO, 'target/bench-browser/results.json'),
+    deadline: null,
+    repeatDnf: false,
+    deepChatConnection: 'connect',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -61,12 +80,16 @@ function parseOptions(argv) {
     else if (name === '--trace') o.trace = true;
     else if (name === '--out') o.out = path.resolve(val());
     else if (name === '--report') o.report = path.resolve(val());
+    else if (name === '--deadline') o.deadline = Math.max(1, Number(val()));
+    else if (name === '--repeat-dnf') o.repeatDnf = true;
+    else if (name === '--deep-chat-connection') o.deepChatConnection = val();
     else if (name === '--help' || name === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(4, 12).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(5, 10).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
-  if (o.only && !['ours', 'baseline'].includes(o.only)) throw new Error('--only takes ours or baseline');
+  o.impls = implsFrom(o.only);
+  if (!['connect', 'direct'].includes(o.deepChatConnection)) throw new Error('--deep-chat-connection takes connect or direct');
   if (o.quick && !argv.some((a) => a.startsWith('--runs'))) o.runs = 1;
   if (o.quick && !argv.some((a) => a.startsWith('--memory-repeats'))) o.memoryRepeats = 3;
   return o;
@@ -74,36 +97,34 @@ function parseOptions(argv) {
 
 const opts = parseOptions(process.argv.slice(2));
 
-// Targets (release build, headless Chromium, this machine).
+// Targets (release build, headless Chromium, this machine). `2k` (a long but ordinary answer)
+// has no targets of its own: it is the stream every implementation finishes.
 const STREAMS = [
+  { name: '2k', label: '200 ev/s × 2,000 tokens', rate: 200, tokens: opts.quick ? 600 : 2000 },
   { name: '200', label: '200 ev/s × 20,000 tokens', rate: 200, tokens: opts.quick ? 600 : 20_000, busyTarget: 20, chunkP95Target: 25, lastByteTarget: 25, wasmTarget: 4 },
   { name: '2000', label: '2,000 ev/s × 20,000 tokens', rate: 2000, tokens: opts.quick ? 3000 : 20_000, busyTarget: 25, lastByteTarget: 25, wasmTarget: 4 },
   { name: 'burst', label: '100,000-event burst', rate: 'max', tokens: opts.quick ? 20_000 : 100_000, lastByteTarget: 50, wallTarget: 1000, wasmTarget: 16 },
 ].filter((s) => !opts.streams || opts.streams.includes(s.name));
 if (opts.quick) for (const s of STREAMS) s.label = `${s.rate === 'max' ? 'burst' : `${s.rate} ev/s`} × ${s.tokens} tokens (quick)`;
-const IMPLS = ['ours', 'baseline'].filter((x) => !opts.only || x === opts.only);
+const IMPLS = opts.impls;
 const MEMORY_STREAM = { rate: 'max', tokens: opts.quick ? 5000 : 20_000 };
 
 // ---------------------------------------------------------------------------------------------
 // Machine and versions.
 
-const sh = (cmd, args, env) => {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env });
-  return r.status === 0 ? (r.stdout || r.stderr).trim().split('\n')[0] : `unavailable (${cmd})`;
-};
-const PATH_ENV = { ...process.env, PATH: `${path.join(REPO, 'node_modules/.bin')}:${os.homedir()}/.cargo/bin:${process.env.PATH}` };
-
 function machineHeader(chromiumVersion, dist) {
   const load = os.loadavg();
-  const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
+  const wasm = wasmFiles(dist);
   return {
     date: new Date().toISOString(),
     chromium: chromiumVersion,
     node: process.version,
     rustc: sh('rustc', ['--version'], PATH_ENV),
     wasmOpt: sh(path.join(REPO, 'node_modules/.bin/wasm-opt'), ['--version']),
-    playwright: JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules/playwright-core/package.json'), 'utf8')).version,
-    eventsourceParser: JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules/eventsource-parser/package.json'), 'utf8')).version,
+    playwright: packageVersion('playwright-core'),
+    eventsourceParser: packageVersion('eventsource-parser'),
+    deepChat: packageVersion('deep-chat'),
+    deepChatConnection: opts.deepChatConnection,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? '?',
     memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
@@ -118,61 +139,15 @@ function machineHeader(chromiumVersion, dist) {
 // The build.
 
 function ensureDist() {
-  const dflt = path.join(REPO, 'dist');
-  const dist = opts.dist ?? dflt;
-  const built = () => fs.existsSync(path.join(dist, 'index.html')) && fs.readdirSync(dist).some((f) => f.endsWith('.wasm'));
-  if (built()) return dist;
-  if (opts.dist) throw new Error(`--dist ${dist}: no index.html and .wasm there`);
-  console.log(`${dflt} is missing: building the app (bash .ci/setup build && trunk build --release)…`);
-  const r = spawnSync('bash', ['-c', 'bash .ci/setup build && trunk build --release'], {
-    cwd: REPO,
-    stdio: 'inherit',
-    env: { ...PATH_ENV, TRUNK_SKIP_VERSION_CHECK: 'true' },
-  });
-  if (r.status !== 0 || !built()) throw new Error('the release build failed');
-  return dist;
+  return buildOrFind(opts.dist);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Servers and browser.
-
-async function startReplay(pregen) {
-  const child = spawn(process.execPath, [path.join(HERE, 'replay-server.mjs'), '--port', '0', '--pregen', pregen.join(',')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      const m = /replay server on (http:\/\/\S+)/.exec(buf);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`replay server exited (${code})`)));
-  });
-  return {
-    url,
-    async log() {
-      return (await fetch(`${url}/__log`)).json();
-    },
-    async reset() {
-      await fetch(`${url}/__reset`, { method: 'POST' });
-    },
-    close() {
-      child.kill('SIGTERM');
-    },
-  };
-}
-
-async function launch() {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (set CHROMIUM_PATH)`);
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-}
+// Servers and browser: see lib.mjs.
 
 // ---------------------------------------------------------------------------------------------
 // One run.
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const metricsOf = async (cdp) => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
 
 function pageUrl(env, impl, stream) {
@@ -182,13 +157,16 @@ function pageUrl(env, impl, stream) {
     for (const [k, v] of Object.entries({ endpoint, model: 'bench', stream: 'true', prompt: 'hi', idle_timeout: '0' })) u.searchParams.set(k, v);
     return u.toString();
   }
-  const u = new URL(`${env.base.url}/benches/browser/baseline/index.html`);
+  const u = new URL(`${env.base.url}/benches/browser/${impl}/index.html`);
   for (const [k, v] of Object.entries({ endpoint, model: 'bench', prompt: 'hi' })) u.searchParams.set(k, v);
+  if (impl === 'deep-chat' && opts.deepChatConnection !== 'connect') u.searchParams.set('connection', opts.deepChatConnection);
   return u.toString();
 }
 
 async function openPage(env, impl, stream) {
   const context = await env.browser.newContext({ viewport: VIEWPORT });
+  const blocked = [];
+  await blockExternal(context, blocked);
   await context.addInitScript({ path: path.join(HERE, 'instrument.js') });
   const page = await context.newPage();
   const errors = [];
@@ -196,21 +174,28 @@ async function openPage(env, impl, stream) {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
   await page.goto(pageUrl(env, impl, stream), { waitUntil: 'load', timeout: 60_000 });
-  await page.locator('[data-testid="send"]').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator(UI[impl].send).waitFor({ state: 'visible', timeout: 60_000 });
   await page.locator('[data-testid="chat"][data-state="idle"]').waitFor({ state: 'attached', timeout: 60_000 });
   // Let start-up work (wasm tier-up, first paints, storage) settle.
   await sleep(700);
-  return { context, page, cdp, errors };
+  return { context, page, cdp, errors, blocked };
+}
+
+/** How long a turn may take before the run is recorded as "did not finish". */
+function deadlineMs(stream) {
+  if (opts.deadline) return opts.deadline * 1000;
+  const expected = stream.rate === 'max' ? 30_000 : (stream.tokens / stream.rate) * 1000;
+  return expected * 2 + 60_000;
 }
 
 /** Streams once in a fresh page; returns the figures of the run. */
 async function runOnce(env, impl, stream) {
-  const { context, page, cdp, errors } = await openPage(env, impl, stream);
+  const { context, page, cdp, errors, blocked } = await openPage(env, impl, stream);
   try {
     await env.replay.reset();
     await cdp.send('HeapProfiler.collectGarbage');
     const wasmBefore = await page.evaluate(() => __bench.wasmBytes());
-    await page.evaluate(() => __bench.arm());
+    await page.evaluate((answer) => __bench.arm({ answer }), UI[impl].answer);
     const pageT0 = await page.evaluate(() => performance.now());
     if (opts.profile) {
       await cdp.send('Profiler.enable');
@@ -223,19 +208,51 @@ async function runOnce(env, impl, stream) {
       });
     }
     const m0 = await metricsOf(cdp);
-    await page.evaluate(() => __bench.click('[data-testid="send"]'));
+    await page.evaluate((send) => __bench.click(send), UI[impl].send);
 
     // Wait for the end, sampling the CDP counters every 0.5 s (for the late-stream layout cost).
     const samples = [m0];
     let finished = false;
     const done = page.evaluate(() => __bench.done).finally(() => (finished = true));
-    const expected = stream.rate === 'max' ? 30_000 : (stream.tokens / stream.rate) * 1000;
-    const deadline = Date.now() + expected * 2 + 60_000;
+    done.catch(() => {});
+    const limit = deadlineMs(stream);
+    const started = Date.now();
+    const deadline = started + limit;
+    // Progress (answer length on the page, and when the page said so), asked every 5 s, for the
+    // report of a turn that does not finish. A page busy in a long task answers when it ends.
+    let progress = null;
+    let asking = null;
+    const ask = () => {
+      asking ??= page
+        .evaluate(() => __bench.answerChars())
+        .then((chars) => (progress = { chars, at_s: (Date.now() - started) / 1000 }), () => {})
+        .finally(() => (asking = null));
+      return asking;
+    };
+    let nextProgress = started + 5000;
     while (!finished) {
       await Promise.race([done, sleep(stream.rate === 'max' ? 250 : 500)]);
       if (finished) break;
       samples.push(await metricsOf(cdp));
-      if (Date.now() > deadline) throw new Error(`${impl} ${stream.name}: no end of turn after ${(expected * 2 + 60_000) / 1000} s`);
+      if (Date.now() >= nextProgress) {
+        nextProgress = Date.now() + 5000;
+        ask();
+      }
+      if (Date.now() > deadline) {
+        // Did not finish: record how much of the answer is on the page, and move on.
+        await Promise.race([ask(), sleep(15_000)]);
+        const total = transcriptTokens(stream.tokens).join('').length;
+        return {
+          impl,
+          stream: stream.name,
+          dnf: true,
+          deadline_s: limit / 1000,
+          answerChars: progress?.chars ?? null,
+          answer_pct: progress ? (100 * progress.chars) / total : null,
+          answer_at_s: progress?.at_s ?? null,
+          errors: errors.slice(0, 3),
+        };
+      }
     }
     const endState = await done;
     const m1 = await metricsOf(cdp);
@@ -265,10 +282,24 @@ async function runOnce(env, impl, stream) {
     const m2 = await metricsOf(cdp);
     const raw = await page.evaluate((s) => __bench.collect(s), SENTINEL);
     const server = (await env.replay.log()).find((r) => r.path.includes(`/r/${stream.rate}/${stream.tokens}/`));
+    if ((endState !== 'done' || !raw.complete) && UI[impl].peer) {
+      const total = transcriptTokens(stream.tokens).join('').length;
+      return {
+        impl,
+        stream: stream.name,
+        failed: true,
+        endState,
+        answerChars: raw.answerChars,
+        answer_pct: (100 * raw.answerChars) / total,
+        answerTail: raw.answerTail,
+        errors: errors.slice(0, 3),
+      };
+    }
     if (endState !== 'done' || !raw.complete) {
       throw new Error(`${impl} ${stream.name}: the turn ended "${endState}", complete answer: ${raw.complete} (tail ${JSON.stringify(raw.answerTail)}); page errors: ${errors.join('; ')}`);
     }
     const res = analyse({ impl, stream, raw, m0, m1, m2, samples, pageT0, server, wasmBefore });
+    if (blocked.length) res.blocked_requests = blocked;
     if (profileSummary) res.profile_top = profileSummary.slice(0, 40);
     if (traceSummary) res.trace_top = traceSummary.slice(0, 40);
     return res;
@@ -498,16 +529,28 @@ async function memoryRun(env, impl) {
   const { context, page, cdp, errors } = await openPage(env, impl, MEMORY_STREAM);
   const out = [];
   try {
+    const ui = UI[impl];
     for (let i = 0; i < opts.memoryRepeats; i++) {
-      await page.evaluate(() => __bench.arm());
-      await page.evaluate(() => __bench.click('[data-testid="send"]'));
-      const st = await page.evaluate(() => __bench.done);
+      await page.evaluate((answer) => __bench.arm({ answer }), ui.answer);
+      await page.evaluate((send) => __bench.click(send), ui.send);
+      const turn = page.evaluate(() => __bench.done);
+      turn.catch(() => {}); // rejected when the context closes after a turn that did not end
+      const st = await Promise.race([turn, sleep(deadlineMs(MEMORY_STREAM)).then(() => 'no end of turn')]);
+      if (st === 'no end of turn') {
+        out.push({ dnf: true, deadline_s: deadlineMs(MEMORY_STREAM) / 1000 });
+        break;
+      }
       const complete = await page.evaluate((s) => __bench.collect(s).complete, SENTINEL);
       await page.evaluate(() => __bench.disarm());
+      if ((st !== 'done' || !complete) && ui.peer) {
+        out.push({ failed: true, endState: st });
+        break;
+      }
       if (st !== 'done' || !complete) throw new Error(`${impl} memory run ${i + 1}: ended "${st}", complete ${complete}; ${errors.join('; ')}`);
       await page.locator('[data-testid="clear"]').click();
-      await page.waitForFunction(() => !document.querySelector('[data-testid="message-assistant"]'), null, { timeout: 10_000 });
-      await page.locator('[data-testid="prompt"]').fill('hi');
+      await page.waitForFunction((answer) => __bench.count(answer) === 0, ui.answer, { timeout: 10_000 });
+      await page.locator(ui.prompt).fill('hi');
+      await page.locator(ui.send).waitFor({ state: 'visible', timeout: 10_000 });
       await sleep(300);
       await cdp.send('HeapProfiler.collectGarbage');
       const m = await metricsOf(cdp);
@@ -522,20 +565,6 @@ async function memoryRun(env, impl) {
 
 // ---------------------------------------------------------------------------------------------
 // Report.
-
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
-
-function fmt(x, digits) {
-  if (x == null || Number.isNaN(x)) return '–';
-  if (typeof x !== 'number') return String(x);
-  if (digits == null) digits = Math.abs(x) >= 100 ? 0 : Math.abs(x) >= 10 ? 1 : 2;
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 /** Rows of a stream's table: [key, label, digits, target?]. A target is [op, value] on ours,
  *  or ['ratio', value] on ours / baseline. */
@@ -564,11 +593,11 @@ function rowsFor(s) {
     ['chunk_p50_ms', 'chunk read → paint p50 (ms)', 1],
     ['chunk_p95_ms', 'chunk read → paint p95 (ms)', 1, s.chunkP95Target ? ['<=', s.chunkP95Target, 'ratio', 1.0] : ['ratio', 1.0]],
     ['chunk_max_ms', 'chunk read → paint max (ms)', 1],
-    ['last_byte_paint_ms', 'last byte → final paint (ms)', 1, ['<=', s.lastByteTarget]],
+    ['last_byte_paint_ms', 'last byte → final paint (ms)', 1, s.lastByteTarget ? ['<=', s.lastByteTarget] : null],
     ['reads', 'network reads', 0],
     ['heap_mb', 'JS heap after GC (MB)', 2],
     ['dom_nodes', 'DOM nodes at the end', 0],
-    ['wasm_mb', 'wasm memory (MB)', 2, ['<=', s.wasmTarget]],
+    ['wasm_mb', 'wasm memory (MB)', 2, s.wasmTarget ? ['<=', s.wasmTarget] : null],
   ];
 }
 
@@ -589,32 +618,70 @@ function targetMet(t, ours, base) {
   return parts.join(', ');
 }
 
+/** "12.5% of the answer on the page after 118 s" for a run that did not finish. */
+const dnfProgress = (r) =>
+  r.answer_pct == null
+    ? 'the page never answered: one long task'
+    : `${fmt(r.answer_pct, 1)}% of the answer on the page ${fmt(r.answer_at_s, 0)} s after Send, the page's last answer`;
+
+/** A run that finished with the whole answer (the others are reported, not measured). */
+const measured = (r) => !r.dnf && !r.failed;
+
+/** The implementations that have results in `results` (the canonical order). */
+const implsIn = (results) => Object.keys(UI).filter((impl) => results.some((r) => r.impl === impl));
+
 function table(s, results) {
   const of = (impl) => results.filter((r) => r.impl === impl && r.stream === s.name);
-  const med = (impl, key) => median(of(impl).map((r) => r[key]));
-  const lines = [
-    `| ${s.label} (median of ${Math.max(of('ours').length, of('baseline').length)}) | ours | baseline | ours / baseline | target | |`,
-    '|---|---:|---:|---:|---|---|',
-  ];
+  const finished = (impl) => of(impl).filter(measured);
+  const med = (impl, key) => median(finished(impl).map((r) => r[key]));
+  const impls = implsIn(results.filter((r) => r.stream === s.name));
+  const others = impls.filter((i) => i !== 'ours');
+  const ratios = impls.includes('ours') ? others : [];
+  const n = Math.max(...impls.map((i) => of(i).length));
+  const head = [`${s.label} (median of ${n})`, ...impls, ...ratios.map((o) => `ours / ${o}`), 'target', ''];
+  const lines = [`| ${head.join(' | ')} |`, `|---|${head.slice(1, -2).map(() => '---:').join('|')}|---|---|`];
   for (const [key, label, digits, target] of rowsFor(s)) {
-    const o = med('ours', key);
-    const b = med('baseline', key);
-    const ratio = o != null && b != null && b !== 0 ? o / b : null;
-    lines.push(`| ${label} | ${fmt(o, digits)} | ${fmt(b, digits)} | ${ratio == null ? '–' : fmt(ratio, 2)} | ${targetText(target)} | ${targetMet(target, o, b)} |`);
+    const vals = Object.fromEntries(impls.map((i) => [i, med(i, key)]));
+    const cells = impls.map((i) => fmt(vals[i], digits));
+    const rs = ratios.map((o) => {
+      const r = vals.ours != null && vals[o] != null && vals[o] !== 0 ? vals.ours / vals[o] : null;
+      return r == null ? '–' : fmt(r, 2);
+    });
+    lines.push(`| ${label} | ${[...cells, ...rs].join(' | ')} | ${targetText(target)} | ${targetMet(target, vals.ours, vals.baseline)} |`);
   }
-  return lines.join('\n');
+  const notes = [];
+  for (const impl of impls) {
+    const failed = of(impl).filter((r) => r.failed);
+    if (failed.length) {
+      notes.push(
+        `${impl}: ${failed.length} of ${of(impl).length} run(s) ended "${failed[0].endState}" without the whole answer on the page ` +
+          `(${failed.map((r) => `${fmt(r.answer_pct, 1)}%, ending ${JSON.stringify(r.answerTail.slice(-30))}`).join('; ')})` +
+          (finished(impl).length ? '; its column is the median of the other runs' : '; its column is empty'),
+      );
+    }
+    const dnf = of(impl).filter((r) => r.dnf);
+    if (!dnf.length) continue;
+    notes.push(
+      `${impl}: ${dnf.length} of ${of(impl).length} run(s) did not finish within ${fmt(dnf[0].deadline_s, 0)} s` +
+        ` (${dnf.map(dnfProgress).join('; ')})` +
+        (finished(impl).length ? '; its column is the median of the runs that finished' : '; its column is empty'),
+    );
+  }
+  return lines.join('\n') + (notes.length ? `\n\n${notes.map((x) => `- ${x}`).join('\n')}` : '');
 }
 
 function memoryTable(mem) {
-  const lines = ['| after stream | ' + Object.keys(mem).flatMap((impl) => (impl === 'ours' ? ['ours wasm (MB)', 'ours JS heap (MB)', 'ours DOM nodes'] : [`${impl} JS heap (MB)`, `${impl} DOM nodes`])).join(' | ') + ' |'];
-  lines.push('|---:|' + lines[0].split('|').slice(2, -1).map(() => '---:').join('|') + '|');
+  const impls = Object.keys(mem);
+  const cols = impls.flatMap((impl) => (impl === 'ours' ? ['ours wasm (MB)', 'ours JS heap (MB)', 'ours DOM nodes'] : [`${impl} JS heap (MB)`, `${impl} DOM nodes`]));
+  const lines = [`| after stream | ${cols.join(' | ')} |`, `|---:|${cols.map(() => '---:').join('|')}|`];
   const n = Math.max(...Object.values(mem).map((m) => m.length));
   for (let i = 0; i < n; i++) {
     const cells = [];
     for (const [impl, rows] of Object.entries(mem)) {
       const r = rows[i] || {};
-      if (impl === 'ours') cells.push(fmt(r.wasm_mb, 2));
-      cells.push(fmt(r.heap_mb, 2), fmt(r.nodes, 0));
+      const dnf = r.dnf ? `no end after ${fmt(r.deadline_s, 0)} s` : r.failed ? `ended "${r.endState}", answer incomplete` : null;
+      if (impl === 'ours') cells.push(dnf ?? fmt(r.wasm_mb, 2));
+      cells.push(dnf ?? fmt(r.heap_mb, 2), dnf ? '' : fmt(r.nodes, 0));
     }
     lines.push(`| ${i + 1} | ${cells.join(' | ')} |`);
   }
@@ -625,19 +692,19 @@ function memoryTable(mem) {
 // Main.
 
 function printHeader(header, runs) {
-  console.log('# Browser streaming benchmark: ours (release build) vs a vanilla-JS baseline');
+  console.log('# Browser streaming benchmark: ours (release build) vs a vanilla-JS baseline and deep-chat');
   console.log(`date ${header.date}; Chromium ${header.chromium} (headless, ${CHROMIUM}); node ${header.node}; ${header.rustc}; wasm-opt: ${header.wasmOpt}`);
-  console.log(`playwright-core ${header.playwright}; eventsource-parser ${header.eventsourceParser}; ${header.cpus} CPUs (${header.cpuModel}), ${header.memGiB} GiB; git ${header.git}`);
+  console.log(`playwright-core ${header.playwright}; eventsource-parser ${header.eventsourceParser}; deep-chat ${header.deepChat ?? '–'} (connection: ${header.deepChatConnection ?? 'connect'}); ${header.cpus} CPUs (${header.cpuModel}), ${header.memGiB} GiB; git ${header.git}`);
   console.log(`dist ${header.dist}: ${header.wasm.join('; ')}`);
   console.log(`load average at start: ${header.loadAtStart.join(' ')}`);
   if (header.loadAtStart[0] > 0.5) console.log('WARNING: the machine is not quiet (1-minute load > 0.5): timings will be inflated.');
-  console.log(`${runs} run(s) per stream and implementation, alternating, each in a fresh browser context.\n`);
+  console.log(`${runs} run(s) per stream and implementation, alternating (the order rotates every run), each in a fresh browser context.\n`);
 }
 
 function printMemory(memory, repeats, tokens) {
   console.log(`Memory: ${repeats} streams of ${tokens} tokens (burst) in one page, Clear between, after GC:\n`);
   console.log(memoryTable(memory));
-  if (memory.ours?.length) {
+  if (memory.ours?.length && memory.ours.every(measured)) {
     const w = memory.ours.map((m) => m.wasm_mb);
     let stableFrom = w.length;
     while (stableFrom > 1 && w[stableFrom - 2] === w[w.length - 1]) stableFrom--;
@@ -672,15 +739,30 @@ const memory = {};
 try {
   for (const s of STREAMS) {
     for (let r = 0; r < opts.runs; r++) {
-      const order = r % 2 === 0 ? IMPLS : [...IMPLS].reverse();
-      for (const impl of order) {
+      for (const impl of rotation(IMPLS, r)) {
+        // A stream an implementation did not finish once is not repeated (it costs the deadline).
+        if (!opts.repeatDnf && results.some((x) => x.impl === impl && x.stream === s.name && x.dnf)) continue;
         const load1 = +os.loadavg()[0].toFixed(2);
         const res = await runOnce(env, impl, s);
         res.run = r + 1;
         res.load1 = load1;
         results.push(res);
+        if (res.failed) {
+          console.log(
+            `  ${s.name.padEnd(5)} ${impl.padEnd(9)} run ${r + 1}: ended "${res.endState}" with ${fmt(res.answer_pct, 1)}% of the answer ` +
+              `(ending ${JSON.stringify(res.answerTail.slice(-30))}) (load ${load1})`,
+          );
+          continue;
+        }
+        if (res.dnf) {
+          console.log(
+            `  ${s.name.padEnd(5)} ${impl.padEnd(9)} run ${r + 1}: did not finish within ${fmt(res.deadline_s, 0)} s ` +
+              `(${dnfProgress(res)}) (load ${load1})`,
+          );
+          continue;
+        }
         console.log(
-          `  ${s.name.padEnd(5)} ${impl.padEnd(8)} run ${r + 1}: wall ${fmt(res.wall_ms, 0)} ms, busy ${fmt(res.busy_pct, 1)}%, ` +
+          `  ${s.name.padEnd(5)} ${impl.padEnd(9)} run ${r + 1}: wall ${fmt(res.wall_ms, 0)} ms, busy ${fmt(res.busy_pct, 1)}%, ` +
             `chunk→paint p95 ${fmt(res.chunk_p95_ms, 1)} ms, last byte→paint ${fmt(res.last_byte_paint_ms, 1)} ms, ` +
             `long tasks ${res.long_tasks}, max writes/frame ${res.max_writes_per_frame}` +
             (res.wasm_mb != null ? `, wasm ${fmt(res.wasm_mb, 2)} MB` : '') +
@@ -705,7 +787,7 @@ const medians = {};
 for (const s of STREAMS) {
   medians[s.name] = {};
   for (const impl of IMPLS) {
-    const rs = results.filter((r) => r.impl === impl && r.stream === s.name);
+    const rs = results.filter((r) => r.impl === impl && r.stream === s.name && measured(r));
     medians[s.name][impl] = Object.fromEntries(
       Object.keys(rs[0] || {})
         .filter((k) => typeof rs[0][k] === 'number')

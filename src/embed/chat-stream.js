@@ -63,7 +63,8 @@ const kebab = (name) => name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
  */
 export async function mount(element, options = {}) {
   if (!(element instanceof HTMLElement)) throw new TypeError("chat-stream: mount() needs an HTMLElement");
-  await load();
+  // The style sheet is requested at once, in parallel with the wasm, so the chat is styled from
+  // its first paint.
   const root = element.shadowRoot ?? element.attachShadow({ mode: "open" });
   const style = document.createElement("link");
   style.rel = "stylesheet";
@@ -71,6 +72,7 @@ export async function mount(element, options = {}) {
   const container = document.createElement("div");
   container.className = "cs-host";
   root.replaceChildren(style, container);
+  await load();
   let core = mountCore(element, container);
   const handle = {
     element,
