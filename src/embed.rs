@@ -2,7 +2,7 @@
 //!
 //! The loader (source: `src/embed/chat-stream.js`, copied next to the wasm by trunk) registers
 //! the `<chat-stream>` custom element and exports `mount(element, options)`. Both end up in
-//! [`mount`] here, which renders the compact [`ChatFrame`](crate::app::ChatFrame) (the
+//! [`mount`] here, which renders the compact [`ChatFrame`] (the
 //! conversation, the composer and the folded latency panel) into a container inside the
 //! element's shadow root and dispatches the turn's events on the element:
 //!
