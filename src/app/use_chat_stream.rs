@@ -40,7 +40,8 @@ impl UseChatStreamOptions {
         self
     }
 
-    /// Called with the new text after each change of the answer, before the view is redrawn.
+    /// Called with the new text at most once per animation frame (and at once when the turn's
+    /// state changes), just before the view is redrawn. In order, the deltas add up to the answer.
     pub fn on_delta(mut self, f: impl Fn(ChatDelta) + Send + Sync + 'static) -> Self {
         self.on_delta = Some(Callback::new(f));
         self
