@@ -742,7 +742,10 @@ async fn the_hook_exposes_status_messages_timings_and_calls_back_each_delta_then
     // Deltas are reported once per frame (chunks that arrive within one frame come together):
     // none is empty, and in order they add up to the answer.
     let deltas = heard.deltas.get_untracked();
-    assert!(!deltas.is_empty() && deltas.iter().all(|d| !d.is_empty()), "{deltas:?}");
+    assert!(
+        !deltas.is_empty() && deltas.iter().all(|d| !d.is_empty()),
+        "{deltas:?}"
+    );
     assert_eq!(deltas.concat(), "Hello hook");
     let done = heard.done.get_untracked();
     assert_eq!(done.len(), 1, "done exactly once");
