@@ -16,22 +16,13 @@ import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startMockServer } from './mock-server.mjs';
 import { startStaticServer } from './static-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
 export const E2E_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const REPO_ROOT = path.resolve(E2E_DIR, '..');
 export const DIST_DIR = process.env.E2E_DIST ? path.resolve(process.env.E2E_DIST) : path.join(REPO_ROOT, 'dist');
 export const SCREENSHOT_DIR = path.join(E2E_DIR, 'screenshots');
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export { CHROMIUM, CHROMIUM_ARGS };
 
 /** Generous timeouts: the CI machine has 2 cores and the wasm is compiled on first load. */
 export const TEST_TIMEOUT = 120_000;
