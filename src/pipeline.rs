@@ -47,8 +47,6 @@ pub struct StreamDecoder {
     finished: bool,
     /// The decoder stopped on bad input; reported after the events before it.
     error: Option<SseError>,
-    /// The error was reported.
-    failed: bool,
     /// Bytes that are not UTF-8 were replaced (and said so, once).
     warned_utf8: bool,
 }
@@ -95,7 +93,6 @@ impl StreamDecoder {
         }
         match self.error.take() {
             Some(e) => {
-                self.failed = true;
                 self.finished = true;
                 Some(Update::Failed(e.into()))
             }
