@@ -223,6 +223,13 @@ fn attributes_set_settings_and_removing_one_restores_the_default() {
     assert!(s.apply_attribute("temperature", Some("1.5")));
     assert!(s.apply_attribute("max-tokens", Some("32")));
     assert!(s.apply_attribute("idle-timeout", Some("5")));
+    assert!(s.apply_attribute("protocol", Some("anthropic")));
+    assert_eq!(s.protocol, chat_stream::protocol::Protocol::Anthropic);
+    assert!(s.apply_attribute("protocol", Some("grpc")));
+    assert_eq!(
+        s.protocol, d.protocol,
+        "an unknown protocol restores the default"
+    );
     assert_eq!(s.endpoint, "https://proxy.example/v1");
     assert_eq!(s.model, "gpt-4o-mini");
     assert!(!s.stream);

@@ -363,8 +363,26 @@ fn settings_from_the_page_url() {
         "the key is never taken from the URL"
     );
     let mut s = Settings::default();
-    s.apply_query("stream=maybe&%ZZ=1&endpoint=");
+    s.apply_query("stream=maybe&%ZZ=1&endpoint=&protocol=soap");
     assert_eq!(s, Settings::default());
+}
+
+#[test]
+fn the_protocol_comes_from_the_url_and_persists_by_name() {
+    use chat_stream::protocol::Protocol;
+    let mut s = Settings::default();
+    assert_eq!(s.protocol, Protocol::Chat);
+    s.apply_query("protocol=Responses");
+    assert_eq!(s.protocol, Protocol::Responses);
+    s.apply_query("protocol=anthropic");
+    assert_eq!(s.protocol, Protocol::Anthropic);
+    let json = serde_json::to_string(&s).unwrap();
+    assert!(json.contains(r#""protocol":"anthropic""#), "{json}");
+    let back: Settings = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.protocol, Protocol::Anthropic);
+    // Settings saved before the protocol existed load as Chat Completions.
+    let old: Settings = serde_json::from_str(r#"{"endpoint":"http://x/v1"}"#).unwrap();
+    assert_eq!(old.protocol, Protocol::Chat);
 }
 
 #[test]

@@ -30,7 +30,7 @@
 //! (`response.created`, `message_start`): it becomes a role-only chunk, as the first chunk of a
 //! chat stream is, so the "first chunk" time means the same thing for every protocol.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
@@ -48,8 +48,9 @@ pub mod responses;
 pub use anthropic::AnthropicMapper;
 pub use responses::ResponsesMapper;
 
-/// Which API the endpoint speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Which API the endpoint speaks. Serialized as its [`as_str`](Protocol::as_str) name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// OpenAI Chat Completions (`POST {endpoint}/chat/completions`), what most servers speak.
     #[default]

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::transcript::RequestOptions;
+use crate::{protocol::Protocol, transcript::RequestOptions};
 
 mod persist;
 mod theme;
@@ -27,6 +27,8 @@ pub struct Settings {
     pub endpoint: String,
     /// Model name.
     pub model: String,
+    /// Which API the endpoint speaks (Chat Completions, Responses, Anthropic Messages).
+    pub protocol: Protocol,
     /// Sampling temperature.
     pub temperature: Option<f32>,
     /// Max tokens to generate (small local models rarely stop by themselves).
@@ -46,6 +48,7 @@ impl Default for Settings {
         Self {
             endpoint: "http://127.0.0.1:8081/v1".to_owned(),
             model: "gemma-3-270m".to_owned(),
+            protocol: Protocol::Chat,
             temperature: Some(0.7),
             max_tokens: Some(256),
             system: String::new(),
@@ -62,7 +65,7 @@ impl Settings {
         "Count to 20, with a comma between each number and no newlines. E.g., 1, 2, 3, ...";
 
     /// Applies the query string of a page URL (with or without the leading `?`). Known keys:
-    /// `endpoint`, `model`, `stream`, `temperature`, `max_tokens`, `system`, `prompt`,
+    /// `endpoint`, `model`, `protocol` (`chat`, `responses`, `anthropic`), `stream`, `temperature`, `max_tokens`, `system`, `prompt`,
     /// `idle_timeout` (seconds).
     /// Unknown keys, and values that do not parse, are ignored. `api_key` is deliberately not a
     /// key: a secret in a URL ends up in history, logs and referrers.
@@ -71,6 +74,11 @@ impl Settings {
             match key.as_str() {
                 "endpoint" if !value.trim().is_empty() => self.endpoint = value.trim().to_owned(),
                 "model" => self.model = value,
+                "protocol" => {
+                    if let Some(p) = Protocol::parse(&value) {
+                        self.protocol = p;
+                    }
+                }
                 "stream" => match value.as_str() {
                     "true" | "1" | "on" => self.stream = true,
                     "false" | "0" | "off" => self.stream = false,
@@ -94,7 +102,7 @@ impl Settings {
         }
     }
 
-    /// Applies one attribute of the `<chat-stream>` element: `endpoint`, `model`, `stream`,
+    /// Applies one attribute of the `<chat-stream>` element: `endpoint`, `model`, `protocol`, `stream`,
     /// `system`, `temperature`, `max-tokens`, `idle-timeout`. `None` (attribute removed) and
     /// values that do not parse restore the default. `stream` is a boolean attribute that also
     /// takes `"false"`, `"0"`, `"off"` or `"no"`. Returns `false` for other names.
@@ -108,6 +116,7 @@ impl Settings {
                     .map_or(d.endpoint, str::to_owned)
             }
             "model" => self.model = value.map_or(d.model, str::to_owned),
+            "protocol" => self.protocol = value.and_then(Protocol::parse).unwrap_or(d.protocol),
             "stream" => {
                 self.stream = value.is_none_or(|v| {
                     !matches!(
