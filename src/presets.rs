@@ -78,7 +78,9 @@ pub const PRESETS: &[Preset] = &[
         model_hint: "",
         notes: "Serves the model it was started with; a key is needed only with `--api-key`. \
                 It sends CORS headers for any page origin by default (newer builds: \
-                `--cors-origins`).",
+                `--cors-origins`). Port 8080 is llama-server's default and also where \
+                `bash .ci/serve` serves this page: if this page is on 8080, start \
+                llama-server with `--port 8081` (the local preset) or serve the page elsewhere.",
     },
     Preset {
         id: "vllm",
@@ -103,6 +105,27 @@ pub const PRESETS: &[Preset] = &[
 /// The preset with this id.
 pub fn preset_by_id(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
+}
+
+/// Splits notes into plain text and `code` spans (text between backticks), for display:
+/// `(is_code, text)` pairs; an unmatched backtick is kept as text.
+pub fn note_parts(notes: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut rest = notes;
+    while let Some(start) = rest.find('`') {
+        let Some(len) = rest[start + 1..].find('`') else {
+            break;
+        };
+        if start > 0 {
+            out.push((false, &rest[..start]));
+        }
+        out.push((true, &rest[start + 1..start + 1 + len]));
+        rest = &rest[start + 2 + len..];
+    }
+    if !rest.is_empty() {
+        out.push((false, rest));
+    }
+    out
 }
 
 /// The preset an endpoint belongs to: same host (`localhost`, `127.0.0.1` and `[::1]` are the

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   useEnv, openApp, sendPrompt, waitForState, waitForAssistantIncludes, waitForTurnEnd, sendAndWait,
   conversationView, controlOf, bodyMessages, allTexts, optionalText, chatState, delay, until, sel,
-  TEST_TIMEOUT,
+  TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { echoText, MIDSTREAM_ERROR_MESSAGE } from '../mock-server.mjs';
 
@@ -28,6 +28,7 @@ async function regenerateButtons(page) {
 test('three turns: each request carries the whole conversation, system prompt first', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo', params: { system: SYSTEM } });
+    await openSettings(page);
     assert.equal(await page.locator(sel('system')).inputValue(), SYSTEM, 'system prompt prefilled from ?system=');
     const prompts = ['First question', 'Second question', 'Third question'];
     for (const p of prompts) assert.equal(await sendAndWait(page, p), 'done', `turn "${p}"`);

@@ -94,10 +94,10 @@ test('a reload mid-stream keeps the partial answer, marked stopped', { timeout: 
     assert.equal(env.completions().length, 1, 'nothing re-sent');
   }));
 
-test('conversations: list, new chat, open, rename, delete, clear', { timeout: TEST_TIMEOUT }, (t) =>
+test('conversations: list, new chat, open, rename, delete (with undo), clear keeps the saved one', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo' });
-    assert.equal(await page.locator(sel('history')).evaluate((d) => d.tagName === 'DETAILS' && d.open), true, 'history is an open <details>');
+    assert.ok(await page.locator(sel('history')).isVisible(), 'the history is a sidebar, visible at once');
     assert.deepEqual(await conversationList(page), [], 'no conversations yet');
     for (const [i, q] of ['Alpha question', 'Beta question', 'Gamma question'].entries()) {
       if (i > 0) {
@@ -137,12 +137,20 @@ test('conversations: list, new chat, open, rename, delete, clear', { timeout: TE
     assert.equal(stored.title_set_by_user, true);
     assert.deepEqual(await conversationView(page).then((v) => v[0].text), 'Alpha question', 'renaming another one does not open it');
 
-    // Delete Gamma (not open): Alpha stays on screen.
+    // Delete Gamma (not open): Alpha stays on screen; Undo brings Gamma back.
     await page.locator(`${sel('conversation')}[data-id="${ids.Gamma}"] ${sel('conversation-delete')}`).click();
     await waitForListLength(page, 2);
     assert.equal((await conversationView(page))[0].text, 'Alpha question');
     let dump = await storageDump(page);
     assert.ok(!(`${CONV_PREFIX}${ids.Gamma}` in dump.local), 'Gamma removed from storage');
+    assert.match(await page.locator(sel('undo-bar')).textContent(), /Deleted “Gamma question”/);
+    await page.locator(sel('undo')).click();
+    await waitForListLength(page, 3);
+    dump = await storageDump(page);
+    assert.ok(`${CONV_PREFIX}${ids.Gamma}` in dump.local, 'Undo puts Gamma back in storage');
+    assert.equal((await conversationView(page))[0].text, 'Alpha question', 'undoing does not open it');
+    await page.locator(`${sel('conversation')}[data-id="${ids.Gamma}"] ${sel('conversation-delete')}`).click();
+    await waitForListLength(page, 2);
 
     // Reload: titles kept, Alpha still open.
     await reloadApp(page);
@@ -174,14 +182,25 @@ test('conversations: list, new chat, open, rename, delete, clear', { timeout: TE
     await page.locator(sel('empty')).waitFor({ state: 'visible' });
     assert.deepEqual(await conversationView(page), []);
 
-    // Clear: open Beta, clear it; it leaves the list and storage.
+    // Undo of deleting the open one reopens it.
+    await page.locator(sel('undo')).click();
+    await waitForListLength(page, 2);
+    await waitInPage(page, () => document.querySelector('[data-testid="message-user"]')?.textContent === 'Alpha question', null, 'Alpha reopened by Undo');
+
+    // Clear: open Beta, clear: a new empty chat starts, Beta stays in the list and storage.
     await page.locator(`${sel('conversation')}[data-id="${ids.Beta}"] ${sel('conversation-open')}`).click();
-    await waitInPage(page, () => document.querySelectorAll('[data-testid="message-user"]').length === 1, null, 'Beta opened');
+    await waitInPage(page, (id) => document.querySelector(`[data-testid="conversation"][data-id="${id}"]`)?.getAttribute('data-active') === 'true', ids.Beta, 'Beta opened');
     await page.locator(sel('clear')).click();
-    await waitForListLength(page, 0);
     await page.locator(sel('empty')).waitFor({ state: 'visible' });
+    await page.waitForTimeout(200);
+    list = await conversationList(page);
+    assert.deepEqual(list.map((c) => c.id).sort(), [ids.Alpha, ids.Beta].sort(), 'Clear deletes nothing');
+    assert.ok(list.every((c) => c.active === 'false'), 'the new chat is not one of them');
     dump = await storageDump(page);
-    assert.deepEqual(Object.keys(savedConversations(dump)), [], 'no conversation left in storage');
+    assert.deepEqual(Object.keys(savedConversations(dump)).sort(), [ids.Alpha, ids.Beta].sort(), 'both still in storage');
+    // Its Undo goes back to Beta.
+    await page.locator(sel('undo')).click();
+    await waitInPage(page, (id) => document.querySelector(`[data-testid="conversation"][data-id="${id}"]`)?.getAttribute('data-active') === 'true', ids.Beta, 'Beta reopened');
   }));
 
 test('export, then import into a fresh browser, restores the conversations', { timeout: TEST_TIMEOUT }, async (t) => {
