@@ -221,7 +221,7 @@ test('export, then import into a fresh browser, restores the conversations', { t
   });
   exported = JSON.parse(file);
   assert.equal(exported.format, 'chat-stream.history');
-  assert.equal(exported.version, 1);
+  assert.equal(exported.version, 2);
   assert.equal(typeof exported.exported_at, 'number');
   assert.equal(exported.conversations.length, 2);
   for (const c of exported.conversations) {
@@ -230,12 +230,21 @@ test('export, then import into a fresh browser, restores the conversations', { t
   const first = exported.conversations.find((c) => c.title === 'First chat');
   const second = exported.conversations.find((c) => c.title === '[error] second chat');
   assert.ok(first && second, `titles: ${exported.conversations.map((c) => c.title)}`);
-  assert.deepEqual(first.messages, [
+  assert.deepEqual(first.messages.map(({ role, content }) => ({ role, content })), [
     { role: 'user', content: 'First chat' },
     { role: 'assistant', content: echoText(1, 'First chat') },
     { role: 'user', content: 'Follow-up' },
     { role: 'assistant', content: echoText(2, 'Follow-up') },
-  ], 'complete messages carry only role and content');
+  ]);
+  assert.deepEqual(first.messages.map((m) => Object.keys(m).sort().join(',')), [
+    'content,role', 'content,finish_reason,role,stats', 'content,role', 'content,finish_reason,role,stats',
+  ], 'prompts carry role and content; complete answers also their finish reason and figures');
+  for (const m of first.messages.filter((m) => m.role === 'assistant')) {
+    assert.equal(m.finish_reason, 'stop');
+    assert.equal(m.stats.streaming, true);
+    assert.ok(m.stats.first_token_ms > 0 && m.stats.total_ms >= m.stats.first_token_ms, JSON.stringify(m.stats));
+    assert.ok(m.stats.chunks > 0 && m.stats.log.length === Math.min(m.stats.chunks, 120));
+  }
   assert.equal(second.messages.length, 2);
   assert.deepEqual(second.messages[0], { role: 'user', content: '[error] second chat' });
   assert.equal(second.messages[1].role, 'assistant');

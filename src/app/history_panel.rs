@@ -97,11 +97,11 @@ fn ConversationItem(
         if was.is_some_and(|w| w != now) {
             request_animation_frame(move || {
                 if now {
-                    if let Some(el) = rename_input.get_untracked() {
+                    if let Some(el) = rename_input.try_get_untracked().flatten() {
                         let _ = el.focus();
                         el.select();
                     }
-                } else if let Some(el) = rename_button.get_untracked() {
+                } else if let Some(el) = rename_button.try_get_untracked().flatten() {
                     let _ = el.focus();
                 }
             });

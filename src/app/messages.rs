@@ -338,9 +338,12 @@ fn user_message(
         if was.is_some_and(|w| w != now) {
             request_animation_frame(move || {
                 let _ = if now {
-                    editor.get_untracked().map(|el| el.focus())
+                    editor.try_get_untracked().flatten().map(|el| el.focus())
                 } else {
-                    edit_button.get_untracked().map(|el| el.focus())
+                    edit_button
+                        .try_get_untracked()
+                        .flatten()
+                        .map(|el| el.focus())
                 };
             });
         }

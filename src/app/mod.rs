@@ -410,7 +410,8 @@ fn SettingsDrawer(
             request_animation_frame(move || {
                 let target = if now {
                     panel
-                        .get_untracked()
+                        .try_get_untracked()
+                        .flatten()
                         .and_then(|p| p.query_selector("select, input").ok().flatten())
                 } else {
                     document()

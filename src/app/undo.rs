@@ -1,18 +1,19 @@
 //! The way back from a click that removes something: the last such action is offered for
 //! undoing in a bar (`data-testid="undo"`) until the next one, a dismissal, or a timeout.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use leptos::prelude::*;
 
 /// How long an undo is offered.
 const OFFER: Duration = Duration::from_secs(20);
 
-/// What can be undone: a label and the action that restores it.
+/// What can be undone: a label and the action that restores it (a plain closure, not an
+/// arena callback: the component that offered it, a history row, may be gone by then).
 #[derive(Clone)]
 struct Offer {
     label: String,
-    restore: Callback<()>,
+    restore: Arc<dyn Fn() + Send + Sync>,
     serial: u64,
 }
 
@@ -44,7 +45,7 @@ impl UndoSlot {
             .with_untracked(|o| o.as_ref().map_or(1, |o| o.serial + 1));
         self.offer.set(Some(Offer {
             label: label.into(),
-            restore: Callback::new(move |()| restore()),
+            restore: Arc::new(restore),
             serial,
         }));
         let offer = self.offer;
@@ -61,7 +62,7 @@ impl UndoSlot {
     /// Runs the pending undo, if any.
     pub fn undo(&self) {
         if let Some(offer) = self.offer.try_update(Option::take).flatten() {
-            offer.restore.run(());
+            (offer.restore)();
         }
     }
 

@@ -25,7 +25,7 @@ pub const MAX_CONVERSATIONS: usize = 10_000;
 /// The longest conversation id, in characters.
 pub const MAX_ID_CHARS: usize = 256;
 /// The longest derived title, in characters (including the `…`).
-pub const TITLE_MAX_CHARS: usize = 60;
+pub const TITLE_MAX_CHARS: usize = 200;
 /// The longest title a user may set, in characters (including the `…`).
 pub const USER_TITLE_MAX_CHARS: usize = 200;
 /// The title of a conversation without a user message yet.

@@ -211,7 +211,7 @@ fn a_huge_conversation_round_trips() {
 
 #[test]
 fn titles_come_from_the_first_user_message() {
-    let long = "word ".repeat(30);
+    let long = "word ".repeat(100);
     let cases: Vec<(Vec<SavedMessage>, String)> = vec![
         (vec![user("Count to 20")], "Count to 20".into()),
         (
@@ -229,16 +229,22 @@ fn titles_come_from_the_first_user_message() {
         (vec![user("   "), user("Next one")], "Next one".into()),
         (vec![], "New chat".into()),
         (vec![assistant("only the model")], "New chat".into()),
-        (vec![user(&"x".repeat(60))], "x".repeat(60)),
-        (vec![user(&"x".repeat(61))], format!("{}…", "x".repeat(59))),
+        (vec![user(&"x".repeat(200))], "x".repeat(200)),
+        (
+            vec![user(&"x".repeat(201))],
+            format!("{}…", "x".repeat(199)),
+        ),
         (
             vec![user(&long)],
-            format!("{}…", "word ".repeat(12).trim_end()),
+            format!("{}…", "word ".repeat(40).trim_end()),
         ),
-        (vec![user(&"é".repeat(100))], format!("{}…", "é".repeat(59))),
         (
-            vec![user(&"🦀".repeat(61))],
-            format!("{}…", "🦀".repeat(59)),
+            vec![user(&"é".repeat(300))],
+            format!("{}…", "é".repeat(199)),
+        ),
+        (
+            vec![user(&"🦀".repeat(201))],
+            format!("{}…", "🦀".repeat(199)),
         ),
     ];
     for (messages, expected) in cases {
