@@ -15,6 +15,7 @@ mod storage;
 mod theme;
 mod undo;
 mod use_chat_stream;
+mod use_clock;
 mod use_follow_bottom;
 mod use_history;
 
