@@ -70,6 +70,24 @@ pub struct Usage {
     /// Sum of both.
     #[serde(default)]
     pub total_tokens: u64,
+    /// The part of `completion_tokens` spent on reasoning, when the server says
+    /// (`completion_tokens_details.reasoning_tokens` in Chat Completions,
+    /// `output_tokens_details.reasoning_tokens` in Responses).
+    #[serde(
+        default,
+        rename = "completion_tokens_details",
+        deserialize_with = "reasoning_of_details"
+    )]
+    pub reasoning_tokens: Option<u64>,
+}
+
+/// `completion_tokens_details` → its `reasoning_tokens` (a missing or odd object is `None`).
+fn reasoning_of_details<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let details = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(details.and_then(|v| {
+        v.get("reasoning_tokens")
+            .and_then(serde_json::Value::as_u64)
+    }))
 }
 
 /// llama.cpp's server-side `timings` object.
