@@ -5,6 +5,7 @@ mod compare;
 mod composer;
 mod frame;
 mod history_panel;
+mod lab;
 mod markdown;
 mod messages;
 mod notices;
@@ -26,6 +27,7 @@ pub use theme::{Theme, ThemeToggle};
 
 pub use compare::Compare;
 pub use history_panel::HistoryPanel;
+pub use lab::{Lab, LabPanel, LabQuery};
 pub use messages::MessageList;
 pub use settings_panel::SettingsPanel;
 pub use stats::{ChunkLog, Sparkline, TurnStats};
@@ -52,6 +54,7 @@ pub fn App() -> impl IntoView {
         .unwrap_or_default();
     if let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) {
         settings.apply_query(&search);
+        provide_context(LabQuery(crate::lab::runs_from_query(&search)));
     }
     view! { <ChatStream settings=settings persist=true /> }
 }
@@ -268,7 +271,10 @@ pub fn ChatStream(
             on_clear=clear
             header=header.into_any()
             side=side.into_any()
-            after=view! { <Compare settings=settings api_key=api_key prompt=prompt.read_only() /> }.into_any()
+            after=view! {
+                <Compare settings=settings api_key=api_key prompt=prompt.read_only() />
+                <LabPanel settings=settings api_key=api_key prompt=prompt.read_only() />
+            }.into_any()
         />
     }
     .into_any()

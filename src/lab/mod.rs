@@ -8,8 +8,10 @@
 //! - [`run`]: [`RunRecord`], one run's figures, made from a finished turn;
 //! - [`summary`]: [`TargetSummary`], one target's runs as p50 / p90 / p99 / mean;
 //! - [`export`]: the CSV (one row per run, columns in [`export::CSV_COLUMNS`]) and the JSON;
-//! - [`schedule`]: [`Schedule`], which run of which target goes next (warm-up, concurrency, Stop).
+//! - [`schedule`]: [`Schedule`], which run of which target goes next (warm-up, concurrency, Stop);
+//! - [`chart`]: the charts' axes and the ITL histogram's bins.
 
+pub mod chart;
 pub mod export;
 pub mod run;
 pub mod schedule;
@@ -106,4 +108,16 @@ pub fn prompt_set(list: &str, current: &str) -> Vec<String> {
 /// The prompt of run `index` (0-based) over `prompts`, cycled.
 pub fn cycled(prompts: &[String], index: usize) -> Option<&str> {
     (!prompts.is_empty()).then(|| prompts[index % prompts.len()].as_str())
+}
+
+/// The `runs` parameter of a page's query string (`?runs=20`): the N the lab opens with, in
+/// 1..=[`MAX_RUNS`]. `None` when absent or not a number in that range. Like the API key, it is
+/// not a setting: it only opens the lab.
+pub fn runs_from_query(query: &str) -> Option<usize> {
+    crate::settings::parse_query(query)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == "runs")
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .filter(|n| (1..=MAX_RUNS).contains(n))
 }

@@ -46,3 +46,15 @@ fn the_prompt_set_is_the_list_else_the_current_prompt() {
     assert_eq!(order, vec!["a", "b", "a", "b", "a"]);
     assert_eq!(cycled(&[], 3), None);
 }
+
+#[test]
+fn runs_come_from_the_query_string() {
+    use chat_stream::lab::{runs_from_query, MAX_RUNS};
+    assert_eq!(runs_from_query("?runs=20"), Some(20));
+    assert_eq!(runs_from_query("model=x&runs=%203&stream=true"), Some(3));
+    assert_eq!(runs_from_query("?runs=0"), None);
+    assert_eq!(runs_from_query("?runs=many"), None);
+    assert_eq!(runs_from_query(&format!("?runs={}", MAX_RUNS + 1)), None);
+    assert_eq!(runs_from_query("?model=x"), None);
+    assert_eq!(runs_from_query(""), None);
+}
