@@ -380,6 +380,10 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
   // mock-paced (see pacedParams): tokens on an absolute schedule from the request's arrival.
   async function pacedStream(req, res, entry, body, params) {
     const t0 = Date.now();
+    const p0 = performance.now();
+    // When each token (and the tail) actually went out, ms after t0: under load timers run late,
+    // and the tests compare the client's figures with what the server really did.
+    entry.paced = { ...params, tokenMs: [], endMs: null };
     const includeUsage = !!(body.stream_options && body.stream_options.include_usage);
     const meta = { id: `chatcmpl-paced${entry.id}`, created: Math.floor(t0 / 1000), model: entry.model, promptTokens: 7 };
     Object.assign(entry, { scenario: 'mock-paced', stream: body.stream === true, status: 200 });
@@ -392,6 +396,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     for (let i = 0; i < params.tokens; i++) {
       if (!(await until(params.first + i * params.gap))) return;
       if (!s.write(sse(chunkObj(meta, { content: pacedToken(i) })))) return;
+      entry.paced.tokenMs.push(performance.now() - p0);
     }
     const tail = [sse(chunkObj(meta, {}, 'length'))];
     if (includeUsage) tail.push(sse(usageObj(meta, params.tokens)));
@@ -408,6 +413,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     }));
     tail.push(sse('[DONE]'));
     if (!s.write(tail.join(''))) return;
+    entry.paced.endMs = performance.now() - p0;
     if (!s.closed) res.end();
   }
 

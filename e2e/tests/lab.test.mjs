@@ -52,6 +52,52 @@ function near(actual, expected, what, tolerance = FRAME_MS) {
     `${what}: ${actual} ms, expected ${expected} ± ${tolerance} ms`);
 }
 
+/** Linear interpolation between closest ranks (numpy's default, the lab's definition). */
+function percentile(values, p) {
+  const v = [...values].sort((a, b) => a - b);
+  const h = (v.length - 1) * p / 100;
+  const lo = Math.floor(h);
+  return v[lo] + (h - lo) * (v[Math.min(lo + 1, v.length - 1)] - v[lo]);
+}
+
+/** What the paced server really did for the measured runs (`entries`, warm-up excluded). */
+function served(entries) {
+  const paced = entries.map((e) => e.paced);
+  assert.ok(paced.every((p) => p && p.endMs != null && p.tokenMs.length === p.tokens), 'every paced run completed');
+  const ttft = paced.map((p) => p.tokenMs[0]);
+  const itl = paced.flatMap((p) => p.tokenMs.slice(1).map((ms, i) => ms - p.tokenMs[i]));
+  const e2e = paced.map((p) => p.endMs);
+  const tpot = paced.map((p) => (p.endMs - p.tokenMs[0]) / (p.tokens - 1));
+  const at = (v, p) => percentile(v, p);
+  return {
+    ttftP50: at(ttft, 50), ttftP90: at(ttft, 90), ttftP99: at(ttft, 99),
+    itlP50: at(itl, 50), itlP99: at(itl, 99), tpotP50: at(tpot, 50), e2eP50: at(e2e, 50),
+  };
+}
+
+// A tail percentile is one run's worst read. On a machine shared with builds a single read can be
+// descheduled by ~100 ms, and the lab reports what the browser really saw: tails must not be
+// earlier than the server's, and at most TAIL_SLACK_MS later. The medians carry the one-frame claim.
+const TAIL_SLACK_MS = 8 * FRAME_MS;
+
+/** Each median of `result` is what the server did within one frame; each tail is not earlier and
+ *  within TAIL_SLACK_MS. */
+function matchesServer(result, server, label, { loose = false } = {}) {
+  for (const [key, expected] of Object.entries(server)) {
+    // Loose: only the medians, within the tail slack (each result is its own target's).
+    if (result[key] === undefined || (loose && !key.endsWith('P50'))) continue;
+    const what = `${label} ${key} (server: ${expected.toFixed(1)} ms)`;
+    if (key.endsWith('P50') && !loose) near(result[key], expected, what);
+    else {
+      // A time since the request cannot be early; a gap can be shorter than the server's when the
+      // read before it was late.
+      const low = key.startsWith('ttft') || key.startsWith('e2e') ? expected - 2 : expected - TAIL_SLACK_MS;
+      assert.ok(result[key] >= low && result[key] <= expected + TAIL_SLACK_MS,
+        `${what}: ${result[key]} ms, expected within [${low.toFixed(1)}, ${(expected + TAIL_SLACK_MS).toFixed(1)}]`);
+    }
+  }
+}
+
 /** RFC 4180 rows (CRLF line ends, quoted fields). */
 function parseCsv(text) {
   const rows = [];
@@ -91,25 +137,30 @@ test('?runs=N opens the lab with N prefilled; lab-open shows it and is a no-op w
 
 test('paced server: TTFT, ITL, TPOT and E2E percentiles match the pacing within one frame', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
-    const [X, G, N, RUNS] = [300, 50, 8, 6];
+    const [X, G, N, RUNS] = [300, 50, 8, 10];
     await openApp(page, env, { model: `mock-paced-${X}-${G}-${N}`, params: { runs: String(RUNS), max_tokens: '99' } });
     await page.locator(sel('lab-run')).click();
     assert.equal(await waitLab(page, ['running', 'done']), 'running');
     assert.equal(await waitLab(page, ['done', 'stopped']), 'done');
     const [r] = await results(page);
     assert.equal((await results(page)).length, 1, 'one target, one result');
+    const dots = await page.locator(sel('lab-dot')).evaluateAll((els) => els.map((e) => `${e.dataset.kind} ${e.dataset.ms}`));
+    t.diagnostic(`runs: ${dots.join(', ')}`);
     assert.equal(r.runs, RUNS, 'every run counted, the warm-up not');
     assert.equal(r.errors, 0);
-    near(r.ttftP50, X, 'TTFT p50');
-    near(r.ttftP90, X, 'TTFT p90');
-    near(r.ttftP99, X, 'TTFT p99');
-    assert.ok(r.ttftP50 >= X - 2, `TTFT ${r.ttftP50} cannot precede the server's first token at ${X} ms`);
-    near(r.itlP50, G, 'ITL p50');
-    near(r.itlP99, G, 'ITL p99');
-    near(r.tpotP50, G, 'TPOT p50');
-    near(r.e2eP50, X + (N - 1) * G, 'E2E p50');
     // One request per run plus the warm-up, one after another, streamed with usage.
     const sent = posts();
+    // The reported percentiles are what the server did, within one frame: TTFT p50/p90/p99, ITL
+    // p50/p99, TPOT p50, E2E p50. On an idle machine that is the schedule (X, G, X + (N − 1)·G);
+    // under load the server's timers run late, and the client must see the lateness too.
+    const server = served(sent.slice(1));
+    t.diagnostic(`server: ${JSON.stringify(server)}`);
+    for (const key of ['ttftP50', 'ttftP90', 'ttftP99', 'itlP50', 'itlP99', 'tpotP50', 'e2eP50']) {
+      assert.ok(key in server && Number.isFinite(r[key]), `lab-result has data-${key.replace(/P/, '-p')}`);
+    }
+    matchesServer(r, server, 'paced');
+    assert.ok(r.ttftP50 >= X - 2, `TTFT ${r.ttftP50} cannot precede the server's first token at ${X} ms`);
+    assert.ok(server.ttftP50 < X + 100 && server.itlP50 < G + 50, `the server kept roughly to its pacing: ${JSON.stringify(server)}`);
     assert.equal(sent.length, RUNS + 1);
     for (const e of sent) {
       assert.equal(e.body.stream, true);
@@ -138,11 +189,10 @@ test('two targets give two results, measured one after the other', { timeout: TE
     const [a, b] = await results(page);
     assert.equal((await results(page)).length, 2);
     assert.deepEqual([a.target, a.runs, a.errors, b.target, b.runs, b.errors], [0, RUNS, 0, 1, RUNS, 0]);
-    near(a.ttftP50, 100, 'target 1 TTFT p50');
-    near(a.itlP50, 20, 'target 1 ITL p50');
-    near(b.ttftP50, 250, 'target 2 TTFT p50');
-    near(b.itlP50, 30, 'target 2 ITL p50');
-    near(b.e2eP50, 250 + 4 * 30, 'target 2 E2E p50');
+    // Each result is its own target's (the paced test holds the figures to one frame).
+    matchesServer(a, served(posts().slice(1, RUNS + 1)), 'target 1', { loose: true });
+    matchesServer(b, served(posts().slice(RUNS + 2)), 'target 2', { loose: true });
+    assert.ok(a.ttftP50 >= 98 && b.ttftP50 >= 248, 'each target has its own pacing');
     const models = posts().map((e) => e.body.model);
     assert.deepEqual(models, [...Array(RUNS + 1).fill('mock-paced-100-20-4'), ...Array(RUNS + 1).fill('mock-paced-250-30-5')],
       'target 1 (warm-up + runs), then target 2');
@@ -152,7 +202,6 @@ test('two targets give two results, measured one after the other', { timeout: TE
 test('Stop keeps the finished runs and starts nothing more', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-paced-100-100-8', params: { runs: '20' } });
-    await page.locator(sel('lab-warmup')).uncheck();
     await page.locator(sel('lab-run')).click();
     await page.waitForFunction((s) => Number(document.querySelector(s)?.dataset.runs) >= 2, sel('lab-result'));
     await page.locator(sel('lab-stop')).click();
@@ -160,9 +209,9 @@ test('Stop keeps the finished runs and starts nothing more', { timeout: TEST_TIM
     const [r] = await results(page);
     assert.ok(r.runs >= 2 && r.runs < 20, `runs kept: ${r.runs}`);
     assert.equal(r.errors, 0, 'the stopped run is neither a run nor an error');
-    near(r.ttftP50, 100, 'TTFT p50 of the kept runs');
     const sent = posts().length;
-    assert.equal(sent, r.runs + 1, 'the finished runs and the one that was stopped');
+    matchesServer(r, served(posts().slice(1, 1 + r.runs)), 'kept runs', { loose: true });
+    assert.equal(sent, 1 + r.runs + 1, 'the warm-up, the finished runs and the one that was stopped');
     await until(() => posts().at(-1).tEnd != null, { message: 'the stopped request closed' });
     assert.equal(posts().at(-1).aborted, true, 'the stopped request was aborted');
     await delay(1200);
@@ -173,7 +222,7 @@ test('Stop keeps the finished runs and starts nothing more', { timeout: TEST_TIM
 
 test('a failing target counts its errors; the CSV has the documented columns and one row per run', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
-    const RUNS = 3;
+    const RUNS = 5;
     await openApp(page, env, { model: 'mock-paced-80-20-4', params: { runs: String(RUNS) } });
     await page.locator(sel('lab-add-target')).click();
     await page.locator(sel('lab-target-model')).fill('mock-auth');
@@ -185,10 +234,11 @@ test('a failing target counts its errors; the CSV has the documented columns and
     assert.deepEqual([bad.runs, bad.errors], [0, RUNS], 'every run of the keyless target is an error');
     assert.equal(bad.ttftP50, undefined, 'no latency figures from failed runs');
     const errors = await page.locator(`${sel('lab-result')}[data-target="1"] ${sel('lab-errors')}`).textContent();
-    assert.match(errors, /3 ×.*401.*Incorrect API key/s);
-    // The prompt set is cycled: runs 1 and 3 send the first prompt, run 2 the second.
+    assert.match(errors, new RegExp(`${RUNS} ×.*401.*Incorrect API key`, 's'));
+    // The prompt set is cycled: odd runs send the first prompt, even runs the second.
+    const [p1, p2] = ['first prompt', 'second, "quoted" prompt'];
     const prompts = posts().slice(1, RUNS + 1).map((e) => e.body.messages.at(-1).content);
-    assert.deepEqual(prompts, ['first prompt', 'second, "quoted" prompt', 'first prompt']);
+    assert.deepEqual(prompts, [p1, p2, p1, p2, p1]);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('lab-export-csv')).click()]);
     assert.equal(download.suggestedFilename(), 'chat-stream-lab.csv');
@@ -198,13 +248,15 @@ test('a failing target counts its errors; the CSV has the documented columns and
     for (const row of rows) assert.equal(row.length, CSV_COLUMNS.length);
     const col = (row, name) => row[CSV_COLUMNS.indexOf(name)];
     const body = rows.slice(1);
-    assert.deepEqual(body.map((r) => [col(r, 'target'), col(r, 'run'), col(r, 'status')]), [
-      ['1', '1', 'ok'], ['1', '2', 'ok'], ['1', '3', 'ok'],
-      ['2', '1', 'error'], ['2', '2', 'error'], ['2', '3', 'error'],
-    ]);
-    assert.deepEqual(body.map((r) => col(r, 'prompt')), ['1', '2', '1', '1', '2', '1']);
+    const runsOf = (target, status) => Array.from({ length: RUNS }, (_, i) => [target, String(i + 1), status]);
+    assert.deepEqual(body.map((r) => [col(r, 'target'), col(r, 'run'), col(r, 'status')]),
+      [...runsOf('1', 'ok'), ...runsOf('2', 'error')]);
+    assert.deepEqual(body.map((r) => col(r, 'prompt')), ['1', '2', '1', '2', '1', '1', '2', '1', '2', '1']);
+    // Each row's TTFT is its own run's: never before the server sent that run's first token.
+    const servedTtft = posts().slice(1, RUNS + 1).map((e) => e.paced.tokenMs[0]);
+    const late = body.slice(0, RUNS).map((r, i) => Number(col(r, 'ttft_ms')) - servedTtft[i]);
+    assert.ok(late.every((d) => d >= -2 && d <= TAIL_SLACK_MS), `CSV ttft_ms minus the server's first token: ${late}`);
     for (const r of body.slice(0, RUNS)) {
-      near(Number(col(r, 'ttft_ms')), 80, 'CSV ttft_ms');
       assert.equal(col(r, 'model'), 'mock-paced-80-20-4');
       assert.equal(col(r, 'output_tokens'), '4');
       assert.equal(col(r, 'output_tokens_source'), 'usage');
