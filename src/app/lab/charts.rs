@@ -12,10 +12,12 @@ use crate::{
     },
 };
 
-const LEFT: f64 = 170.0;
-const WIDTH: f64 = 560.0;
+const LEFT: f64 = 48.0;
+const WIDTH: f64 = 680.0;
 const LANE: f64 = 18.0;
-const GAP: f64 = 14.0;
+const GAP: f64 = 10.0;
+/// The target's name, on its own line above its lanes.
+const TITLE: f64 = 16.0;
 const AXIS: f64 = 26.0;
 const BINS: usize = 24;
 const HIST: f64 = 56.0;
@@ -57,7 +59,7 @@ fn strip(labels: &[String], records: &[RunRecord]) -> impl IntoView {
         .filter_map(|r| r.e2e_ms.or(r.ttft_ms))
         .fold(0.0, f64::max);
     let axis = Axis::covering(max, 6);
-    let row = 2.0 * LANE + GAP;
+    let row = TITLE + 2.0 * LANE + GAP;
     let height = row * labels.len() as f64 + AXIS;
     let bottom = row * labels.len() as f64;
     let ticks = axis
@@ -77,7 +79,7 @@ fn strip(labels: &[String], records: &[RunRecord]) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(target, label)| {
-            let top = row * target as f64;
+            let top = row * target as f64 + TITLE;
             let lanes = [("ttft", "TTFT", 0.0), ("e2e", "E2E", LANE)]
                 .into_iter()
                 .map(|(kind, name, dy)| {
@@ -119,7 +121,7 @@ fn strip(labels: &[String], records: &[RunRecord]) -> impl IntoView {
                 .collect_view();
             view! {
                 <g>
-                    <text class="cs-lab-chart__label" x=0 y=top + LANE>{format!("{}. {}", target + 1, short(label))}</text>
+                    <text class="cs-lab-chart__label" x=0 y=top - 4.0>{format!("{}. {label}", target + 1)}</text>
                     {lanes}
                 </g>
             }
@@ -134,18 +136,6 @@ fn strip(labels: &[String], records: &[RunRecord]) -> impl IntoView {
                 {rows}
             </svg>
         </figure>
-    }
-}
-
-/// Labels are cut to fit the left margin.
-fn short(label: &str) -> String {
-    const MAX: usize = 18;
-    if label.chars().count() > MAX {
-        let mut s: String = label.chars().take(MAX - 1).collect();
-        s.push('…');
-        s
-    } else {
-        label.to_owned()
     }
 }
 
@@ -166,7 +156,7 @@ fn itl(labels: &[String], records: &[RunRecord]) -> impl IntoView {
         .filter_map(|g| percentile(g, 99.0))
         .fold(0.0, f64::max);
     let axis = Axis::covering(top, 6);
-    let row = HIST + GAP;
+    let row = TITLE + HIST + GAP;
     let bottom = row * labels.len() as f64;
     let height = bottom + AXIS;
     let bar = WIDTH / BINS as f64;
@@ -189,7 +179,7 @@ fn itl(labels: &[String], records: &[RunRecord]) -> impl IntoView {
         .map(|(target, label)| {
             let h = Histogram::over(&gaps[target], &axis, BINS);
             let peak = h.peak().max(1) as f64;
-            let base = row * target as f64 + HIST;
+            let base = row * target as f64 + TITLE + HIST;
             let bars = h
                 .counts
                 .iter()
@@ -208,7 +198,7 @@ fn itl(labels: &[String], records: &[RunRecord]) -> impl IntoView {
                 .collect_view();
             view! {
                 <g>
-                    <text class="cs-lab-chart__label" x=0 y=base - HIST / 2.0>{format!("{}. {}", target + 1, short(label))}</text>
+                    <text class="cs-lab-chart__label" x=0 y=base - HIST - 4.0>{format!("{}. {label}", target + 1)}</text>
                     <line class="cs-lab-chart__row" x1=LEFT x2=LEFT + WIDTH y1=base y2=base />
                     {bars}
                 </g>
