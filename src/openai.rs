@@ -81,13 +81,15 @@ pub struct Usage {
     pub reasoning_tokens: Option<u64>,
 }
 
-/// `completion_tokens_details` → its `reasoning_tokens` (a missing or odd object is `None`).
-fn reasoning_of_details<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let details = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(details.and_then(|v| {
-        v.get("reasoning_tokens")
-            .and_then(serde_json::Value::as_u64)
-    }))
+/// `completion_tokens_details` → its `reasoning_tokens` (a derived struct, not a JSON value: the
+/// embed stays small).
+fn reasoning_of_details<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Details {
+        #[serde(default)]
+        reasoning_tokens: Option<u64>,
+    }
+    Ok(Option::<Details>::deserialize(d)?.and_then(|d| d.reasoning_tokens))
 }
 
 /// llama.cpp's server-side `timings` object.
