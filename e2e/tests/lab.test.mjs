@@ -277,3 +277,22 @@ test('a failing target counts its errors; the CSV has the documented columns and
     assert.equal(report.records[0].itl_ms.length, 3, 'every gap of a 4-token run');
     assert.equal(report.summaries[1].errors, RUNS);
   }));
+
+test('concurrency C keeps C requests in flight after a warm-up that runs alone', { timeout: TEST_TIMEOUT }, (t) =>
+  env.withPage(t, async (page) => {
+    const [RUNS, C] = [6, 3];
+    await openApp(page, env, { model: 'mock-paced-200-50-6', params: { runs: String(RUNS) } });
+    await page.locator(sel('lab-concurrency')).fill(String(C));
+    await page.locator(sel('lab-run')).click();
+    assert.equal(await waitLab(page, ['done', 'stopped']), 'done');
+    const [r] = await results(page);
+    assert.deepEqual([r.runs, r.errors], [RUNS, 0]);
+    const sent = posts();
+    assert.equal(sent.length, RUNS + 1);
+    assert.ok(sent[1].t >= sent[0].tEnd - 5, 'the warm-up runs alone');
+    // The most requests open at once, from the server's arrival and close times.
+    const events = sent.slice(1).flatMap((e) => [[e.t, 1], [e.tEnd, -1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0, most = 0;
+    for (const [, d] of events) most = Math.max(most, (open += d));
+    assert.equal(most, C, `at most and at least ${C} requests in flight`);
+  }));
