@@ -334,6 +334,7 @@ fn usage_of(response: &Value) -> Option<Usage> {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: u64_at(usage, "/total_tokens").unwrap_or(prompt + completion),
+        reasoning_tokens: u64_at(usage, "/output_tokens_details/reasoning_tokens"),
     })
 }
 
