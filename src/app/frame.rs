@@ -44,6 +44,9 @@ pub fn ChatFrame(
     /// Left of the conversation (the app's history).
     #[prop(optional)]
     nav: Option<AnyView>,
+    /// The `nav` slot is empty (no history): the conversation takes its column.
+    #[prop(optional)]
+    no_nav: bool,
     /// Next to the conversation: the live figures.
     side: AnyView,
     /// Other panes next to the chat's (compare, the lab), and drawers.
@@ -72,6 +75,7 @@ pub fn ChatFrame(
         })
     });
     let pane = pane.unwrap_or_else(|| Signal::stored("chat"));
+    let has_nav = nav.is_some() && !no_nav;
     let problems = problems.unwrap_or_else(|| Signal::stored(Vec::new()));
     // A live region that says what happened, once per state change (the answer itself is read
     // from the conversation log).
@@ -85,7 +89,11 @@ pub fn ChatFrame(
     };
     view! {
         <div
-            class=if compact { "cs-chat cs-chat--compact" } else { "cs-chat cs-chat--app" }
+            class=match (compact, has_nav) {
+                (true, _) => "cs-chat cs-chat--compact",
+                (false, true) => "cs-chat cs-chat--app",
+                (false, false) => "cs-chat cs-chat--app cs-chat--no-nav",
+            }
             data-testid="chat"
             data-state=move || state.get().as_str()
             data-theme=move || theme.get().as_str()

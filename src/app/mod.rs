@@ -315,6 +315,7 @@ pub fn ChatStream(
             undo=undo
             header=header.into_any()
             nav=nav.map(IntoAny::into_any).unwrap_or_else(|| ().into_any())
+            no_nav=history.is_none()
             side=side.into_any()
             after=after.into_any()
             pane=Signal::derive(move || pane.get().as_str())
