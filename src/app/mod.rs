@@ -13,6 +13,7 @@ mod settings_panel;
 mod stats;
 mod storage;
 mod theme;
+mod tool_calls;
 mod use_chat_stream;
 mod use_follow_bottom;
 mod use_history;

@@ -305,6 +305,7 @@ impl AnthropicMapper {
                         prompt_tokens: prompt,
                         completion_tokens: completion,
                         total_tokens: prompt + completion,
+                        reasoning_tokens: None,
                     }
                 });
                 if reason.is_some() || usage.is_some() {
@@ -388,6 +389,7 @@ pub fn parse_response(body: &str) -> Result<ChatCompletion, ApiError> {
             prompt_tokens: prompt,
             completion_tokens: completion,
             total_tokens: prompt + completion,
+            reasoning_tokens: None,
         }
     });
     Ok(ChatCompletion {

@@ -29,8 +29,8 @@
 //! | any other type (`response.in_progress`, `response.content_part.added`, `….done`, web search, audio, …) | nothing |
 //! | data that is not a JSON object, or has no type | [`Frame::Skip`] with a warning |
 //!
-//! `output_tokens_details.reasoning_tokens`, when present, is kept by the mapper
-//! ([`ResponsesMapper::reasoning_tokens`]): [`Usage`] has no field for it.
+//! `output_tokens_details.reasoning_tokens`, when present, goes to [`Usage::reasoning_tokens`]
+//! (and is kept by the mapper: [`ResponsesMapper::reasoning_tokens`]).
 //!
 //! llama.cpp (b11669) sends `timings` next to `response` in the `response.completed` event, and
 //! reports `status: "completed"` also when `max_output_tokens` cut the answer.
@@ -334,6 +334,7 @@ fn usage_of(response: &Value) -> Option<Usage> {
         prompt_tokens: prompt,
         completion_tokens: completion,
         total_tokens: u64_at(usage, "/total_tokens").unwrap_or(prompt + completion),
+        reasoning_tokens: u64_at(usage, "/output_tokens_details/reasoning_tokens"),
     })
 }
 
