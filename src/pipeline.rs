@@ -64,7 +64,8 @@ pub struct StreamDecoder {
     scratch: Vec<Frame>,
     /// Keep-alive count (comments plus keep-alive events) last reported.
     comments: u64,
-    /// A `[DONE]` or an error frame was popped: the stream is over, whatever follows.
+    /// The terminal frame ([`Frame::Done`]: `[DONE]`, `response.completed`, `message_stop`, …)
+    /// or an error frame was popped: the stream is over, whatever follows.
     finished: bool,
     /// The decoder stopped on bad input; reported after the events before it.
     error: Option<SseError>,
@@ -146,9 +147,10 @@ impl StreamDecoder {
         }
     }
 
-    /// The next update of what was pushed: each complete event as a frame, then (once per
+    /// The next update of what was pushed: each complete event's frames (a keep-alive event
+    /// that gives none reports the changed keep-alive count in its place), then (once per
     /// stream) a warning that bytes which are not UTF-8 were replaced, then a changed comment
-    /// count, then a decoding error. Nothing after `[DONE]` or an error frame.
+    /// count, then a decoding error. Nothing after the terminal frame or an error frame.
     pub fn next_update(&mut self) -> Option<Update> {
         if self.finished {
             return None;
@@ -181,14 +183,16 @@ impl StreamDecoder {
         }
     }
 
-    /// The stream is over (`[DONE]`, an error frame, or a decoding error was popped): stop
-    /// reading and cancel the body.
+    /// The stream is over (the protocol's terminal event, an error frame, or a decoding error
+    /// was popped): stop reading and cancel the body.
     pub fn is_finished(&self) -> bool {
         self.finished
     }
 
     /// The body ended: the final update, once every pushed update was popped. `None` when the
-    /// stream had already finished.
+    /// stream had already finished. For Chat Completions it is [`Update::End`] (the transcript
+    /// decides from the finish reason); for Responses and Anthropic Messages, whose streams
+    /// always end with a terminal event, it is [`ChatError::Unterminated`].
     pub fn finish(&mut self) -> Option<Update> {
         if self.finished {
             return None;
