@@ -584,7 +584,7 @@ export async function conversationView(page) {
     return [...nodes].map((el) => {
       if (el.getAttribute('data-testid') === 'message-user') return { role: 'user', text: el.textContent };
       const art = el.closest('[data-status]');
-      const err = art && art.querySelector('[data-testid="message-error"]');
+      const err = art && art.querySelector('[data-testid="message-error"], [data-testid="error"]');
       return {
         role: 'assistant',
         text: el.textContent,
@@ -814,4 +814,11 @@ export async function openChunkLog(page) {
   }, sel('chunk-log'));
   // The list is rendered (possibly empty) once the log is open.
   await page.waitForFunction((s) => document.querySelector(`${s} ol`), sel('chunk-log'), { timeout: STATE_TIMEOUT });
+}
+
+/** Open the settings drawer (the settings fields live in it); a no-op when it is open. */
+export async function openSettings(page) {
+  const drawer = page.locator(sel('settings-drawer'));
+  if (!(await drawer.isVisible())) await page.locator(sel('settings-open')).click();
+  await drawer.waitFor({ state: 'visible', timeout: 5_000 });
 }

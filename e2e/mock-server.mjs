@@ -126,6 +126,10 @@ export const HTTP_ERROR_MESSAGE = 'Overloaded: try again later.';
 //                        [slow]        "tick N " every 200 ms for 60 s (like mock-slow)
 //                        [error-once]  / [slow-once]: the same, but only the first time that exact user
 //                                      message is seen since the reset; later (regenerate) it is echoed
+//                        [http-500]    HTTP 500 JSON error before any text (a failed turn with no answer)
+//                        [cut]         CUT_DELTAS then finish_reason "length" (cut off by the token
+//                                      limit); a request whose last message is the assistant's (Continue)
+//                                      gets CONTINUE_DELTAS and finish_reason "stop"
 // mock-markdown        MARKDOWN_TEXT (heading, paragraph with strong / inline code / links, list, table,
 //                      rust code fence) in 7-character deltas 12 ms apart: constructs cut everywhere
 // mock-code-long       CODE_LONG_TEXT: a python fence of 80 lines (~3.5 KB, longer than one render segment)
@@ -138,6 +142,9 @@ export const HTTP_ERROR_MESSAGE = 'Overloaded: try again later.';
 // mock-long            longParagraph(i) for i = 1..LONG_PARAGRAPHS, one paragraph ("\n\n"-separated) every
 //                      LONG_GAP_MS (~12 s in all): a long, slow answer for scrolling and live figures
 export const ECHO_COUNT_START = 1;
+export const CUT_DELTAS = ['One,', ' two,', ' three,'];
+export const CONTINUE_DELTAS = [' four,', ' five.'];
+export const HTTP_500_MESSAGE = 'The echo server failed on purpose.';
 export const echoText = (n, userText) => `Answer ${n}: you said "${userText}".`;
 export const MARKDOWN_CODE = 'fn main() {\n    let greeting = "hi <b>";\n    println!("{greeting} from a very long line of rust code that should scroll inside its block");\n}';
 export const MARKDOWN_TEXT = [
@@ -346,7 +353,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
   }
 
   // Generic OpenAI-shaped stream of `deltas` with delays; `eol` '\n' or '\r\n'.
-  async function streamDeltas(s, meta, deltas, { eol = '\n', includeUsage = false, preamble = null, gap = DELTA_GAP_MS, splitCrlf = false } = {}) {
+  async function streamDeltas(s, meta, deltas, { eol = '\n', includeUsage = false, preamble = null, gap = DELTA_GAP_MS, splitCrlf = false, finish = 'stop' } = {}) {
     if (preamble != null) {
       if (!s.write(preamble)) return;
     }
@@ -365,7 +372,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       } else if (!s.write(ev)) return;
     }
     if (!(await s.wait(gap))) return;
-    if (!s.write(sse(chunkObj(meta, {}, 'stop'), eol))) return;
+    if (!s.write(sse(chunkObj(meta, {}, finish), eol))) return;
     if (includeUsage) {
       if (!(await s.wait(10))) return;
       if (!s.write(sse(usageObj(meta, deltas.length), eol))) return;
@@ -416,6 +423,12 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
             user = typeof msgs[i].content === 'string' ? msgs[i].content : JSON.stringify(msgs[i].content);
             break;
           }
+        }
+        if (msgs[msgs.length - 1]?.role === 'assistant') {
+          return streamDeltas(s, meta, CONTINUE_DELTAS, { ...opts, gap: 30 });
+        }
+        if (/\[cut\]/.test(user)) {
+          return streamDeltas(s, meta, CUT_DELTAS, { ...opts, gap: 30, finish: 'length' });
         }
         const once = /\[(error|slow)-once\]/.exec(user);
         const first = once ? bump(`once:${user}`) === 1 : false;
@@ -505,6 +518,15 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
 
     if (PROTOCOL_ONLY.includes(scenario)) {
       return playProtocol(req, res, entry, 'chat', scenario, body, stream);
+    }
+
+    if (scenario === 'mock-echo') {
+      const last = [...body.messages].reverse().find((m) => m && m.role === 'user');
+      if (last && /\[http-500\]/.test(String(last.content))) {
+        entry.status = 500;
+        await sleep(30);
+        return sendJson(req, res, 500, { error: { message: HTTP_500_MESSAGE, type: 'server_error', param: null, code: null } });
+      }
     }
 
     const s = makeSession(req, res, entry);

@@ -110,7 +110,6 @@ pub fn mount(host: HtmlElement, container: HtmlElement) -> EmbedHandle {
                 placeholder=placeholder
                 theme=Signal::derive(move || theme.get().unwrap_or(Theme::Auto))
                 compact=true
-                on_clear=Callback::new(move |()| chat.reset())
                 side=view! { <CompactSide chat=chat /> }.into_any()
             />
         }

@@ -7,7 +7,7 @@ use crate::{openai::ApiError, sse::SseError};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ChatError {
     /// The server answered with a non-2xx status.
-    #[error("HTTP {status}: {api}{}", retry_hint(*status, *retry_after_secs))]
+    #[error("HTTP {status}: {}{}", http_message(*status, api), retry_hint(*status, *retry_after_secs))]
     Http {
         /// HTTP status code.
         status: u16,
@@ -56,6 +56,39 @@ pub enum ChatError {
     /// The request could not even be built (bad endpoint URL, ...).
     #[error("{0}")]
     Setup(String),
+}
+
+/// The server's message for an HTTP error, said once: without a leading copy of the status
+/// (`502 Bad Gateway` after `HTTP 502:`), without a phrase repeated back to back (an HTML error
+/// page's title and heading), and without a `code` that only repeats the status.
+fn http_message(status: u16, api: &crate::openai::ApiError) -> String {
+    let words: Vec<&str> = api.message.split_whitespace().collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        // The longest run starting here that the next words repeat exactly.
+        let run = (1..=(words.len() - i) / 2)
+            .rev()
+            .find(|&k| words[i..i + k] == words[i + k..i + 2 * k]);
+        if let Some(k) = run {
+            i += k;
+            continue;
+        }
+        kept.push(words[i]);
+        i += 1;
+    }
+    let status_text = status.to_string();
+    if kept.len() > 1 && kept[0] == status_text {
+        kept.remove(0);
+    }
+    let mut out = kept.join(" ");
+    let code = api.code.as_deref().filter(|c| *c != status_text);
+    match (api.kind.as_deref(), code) {
+        (Some(k), Some(c)) => out.push_str(&format!(" ({k}, {c})")),
+        (Some(x), None) | (None, Some(x)) => out.push_str(&format!(" ({x})")),
+        (None, None) => {}
+    }
+    out
 }
 
 /// What to tell the user about retrying a rate-limited or unavailable request.

@@ -60,6 +60,7 @@ pub mod events;
 pub mod figures;
 pub mod history;
 pub mod markdown;
+pub mod message_stats;
 pub mod openai;
 pub mod pipeline;
 pub mod presets;

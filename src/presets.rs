@@ -99,9 +99,9 @@ pub const PRESETS: &[Preset] = &[
         protocol: Protocol::Chat,
         needs_key: false,
         model_hint: "",
-        notes: "Serves the model it was started with (all three APIs); a key is needed only \
-                with `--api-key`. It allows any page origin and header by default \
-                (newer builds: `--cors-origins`).",
+        notes: "Serves its model in all three APIs; a key only with `--api-key`. It allows \
+                any page origin and header. Port 8080 is also where `bash .ci/serve` serves \
+                this page: then start llama-server with `--port 8081` (the local preset).",
     },
     Preset {
         id: "vllm",
@@ -128,6 +128,27 @@ pub const PRESETS: &[Preset] = &[
 /// The preset with this id.
 pub fn preset_by_id(id: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.id == id)
+}
+
+/// Splits notes into plain text and `code` spans (text between backticks), for display:
+/// `(is_code, text)` pairs; an unmatched backtick is kept as text.
+pub fn note_parts(notes: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut rest = notes;
+    while let Some(start) = rest.find('`') {
+        let Some(len) = rest[start + 1..].find('`') else {
+            break;
+        };
+        if start > 0 {
+            out.push((false, &rest[..start]));
+        }
+        out.push((true, &rest[start + 1..start + 1 + len]));
+        rest = &rest[start + 2 + len..];
+    }
+    if !rest.is_empty() {
+        out.push((false, rest));
+    }
+    out
 }
 
 /// The preset an endpoint belongs to: same host (`localhost`, `127.0.0.1` and `[::1]` are the

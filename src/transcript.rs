@@ -17,6 +17,8 @@ use crate::{
     pipeline::Update,
 };
 
+pub use crate::message_stats::{LoggedChunk, MessageStats};
+
 // Plain text in blocks, defined next to the markdown text it mirrors.
 pub use crate::markdown::BlockText;
 
@@ -263,6 +265,18 @@ pub struct Message {
     pub status: MessageStatus,
     /// For a failed message: the error that ended it, as shown to the user.
     pub error: Option<String>,
+    /// The finish reason of the turn that wrote it (`stop`, `length`, `tool_calls`,
+    /// `content_filter`, or what the server said), once known.
+    pub finish_reason: Option<String>,
+    /// The figures of the turn that wrote it, once that turn ended.
+    pub stats: Option<MessageStats>,
+}
+
+impl Message {
+    /// The answer was cut off by the token limit (finish reason `length`).
+    pub fn is_cut_off(&self) -> bool {
+        self.finish_reason.as_deref() == Some("length")
+    }
 }
 
 /// The state of the latest turn, as exposed in `data-state`.
@@ -401,8 +415,10 @@ fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Where a tokens-per-second figure comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a tokens-per-second figure comes from (saved as `server_timings`, `usage`,
+/// `counted_chunks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RateSource {
     /// llama.cpp's `timings.predicted_per_second`.
     ServerTimings,
@@ -410,6 +426,17 @@ pub enum RateSource {
     Usage,
     /// Content chunks counted on the client (one chunk is about one token on most servers).
     CountedChunks,
+}
+
+impl RateSource {
+    /// How the figure was obtained, for its label: `"server timings"`, `"usage"`, `"counted"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            RateSource::ServerTimings => "server timings",
+            RateSource::Usage => "usage",
+            RateSource::CountedChunks => "counted",
+        }
+    }
 }
 
 /// Timing marks of a turn, in ms after the request was sent.
@@ -660,8 +687,43 @@ impl Transcript {
         request
     }
 
-    /// The request for the conversation so far. Assistant messages that are empty (a failed
-    /// turn with no text) are left out; partial answers are sent as they are.
+    /// Asks the model to go on with the last answer (cut off by the token limit, stopped, or
+    /// failed after some text): the answer so far is sent as the last assistant message, and
+    /// what comes back is appended to it. `None` while busy or when the last message is not an
+    /// assistant message with text.
+    pub fn continue_answer(&mut self, options: &RequestOptions, now: f64) -> Option<ChatRequest> {
+        if self.state().is_busy() {
+            return None;
+        }
+        let index = self.messages.len().checked_sub(1)?;
+        let last = &self.messages[index];
+        if last.role != Role::Assistant || last.content.is_empty() {
+            return None;
+        }
+        let request = self.request(options);
+        let message = &mut self.messages[index];
+        message.status = MessageStatus::Complete;
+        message.error = None;
+        message.finish_reason = None;
+        self.turn = Some(Turn {
+            state: TurnState::Waiting,
+            streaming: options.stream,
+            sent_at: now,
+            message: index,
+            // The answer has started: no `<think>` tag opens in its continuation.
+            think: ThinkSplit {
+                phase: ThinkPhase::Answer,
+                held: String::new(),
+            },
+            ..Turn::default()
+        });
+        Some(request)
+    }
+
+    /// The request for the conversation so far. A turn whose answer has no text (it failed or
+    /// was stopped before any) is left out, prompt and all, so the request never holds two
+    /// user messages in a row (strict chat templates and providers reject that); partial
+    /// answers are sent as they are.
     pub fn request(&self, options: &RequestOptions) -> ChatRequest {
         let mut messages = Vec::with_capacity(self.messages.len() + 1);
         if !options.system.trim().is_empty() {
@@ -670,9 +732,15 @@ impl Transcript {
                 content: options.system.clone(),
             });
         }
-        for m in &self.messages {
+        let unanswered = |next: Option<&Message>| {
+            next.is_some_and(|a| a.role == Role::Assistant && a.content.is_empty())
+        };
+        for (i, m) in self.messages.iter().enumerate() {
             let role = m.role;
             if role == Role::Assistant && m.content.is_empty() {
+                continue;
+            }
+            if role == Role::User && unanswered(self.messages.get(i + 1)) {
                 continue;
             }
             messages.push(ChatMessage {
@@ -887,6 +955,8 @@ impl Transcript {
         message.content.push_str(&answer);
         message.reasoning.push_str(&thought);
         message.error = turn.error.as_ref().map(ToString::to_string);
+        message.finish_reason = turn.finish_reason.clone();
+        message.stats = Some(MessageStats::from_turn(turn));
         message.status = match state {
             TurnState::Stopped => MessageStatus::Stopped,
             TurnState::Error => MessageStatus::Failed,

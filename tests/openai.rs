@@ -290,3 +290,49 @@ fn rate_limits_say_when_to_retry() {
     assert_eq!(parse_retry_after(" 7 "), Some(7));
     assert_eq!(parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), None);
 }
+
+#[test]
+fn http_errors_say_their_message_once() {
+    use chat_stream::ChatError;
+    let http = |status, body: &str| {
+        ChatError::Http {
+            status,
+            retry_after_secs: None,
+            api: error_from_http(status, body),
+            body: body.to_owned(),
+        }
+        .to_string()
+    };
+    // A code that only repeats the status is not repeated.
+    assert_eq!(
+        http(
+            401,
+            r#"{"error":{"message":"Invalid API Key","type":"invalid_request_error"}}"#
+        ),
+        "HTTP 401: Invalid API Key (invalid_request_error)"
+    );
+    // An HTML error page's title and heading say the same thing; the status is said once.
+    assert_eq!(
+        http(
+            502,
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+        ),
+        "HTTP 502: Bad Gateway nginx"
+    );
+    // A real code is kept.
+    assert_eq!(
+        http(
+            401,
+            r#"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"#
+        ),
+        "HTTP 401: Incorrect API key provided. (invalid_request_error, invalid_api_key)"
+    );
+    // Words repeated on purpose but not back to back stay.
+    assert_eq!(
+        http(
+            400,
+            r#"{"error":{"message":"model x not found, try model y"}}"#
+        ),
+        "HTTP 400: model x not found, try model y"
+    );
+}

@@ -376,3 +376,31 @@ proptest! {
         let _ = models_url(&endpoint);
     }
 }
+
+#[test]
+fn notes_show_backticked_text_as_code() {
+    use chat_stream::presets::note_parts;
+    assert_eq!(
+        note_parts("Pull it first (`ollama pull x`), then `serve`."),
+        vec![
+            (false, "Pull it first ("),
+            (true, "ollama pull x"),
+            (false, "), then "),
+            (true, "serve"),
+            (false, "."),
+        ]
+    );
+    assert_eq!(note_parts("plain"), vec![(false, "plain")]);
+    assert_eq!(note_parts("a `b"), vec![(false, "a `b")]);
+    assert_eq!(note_parts("`x`"), vec![(true, "x")]);
+    // Every preset's notes have matched backticks: no stray one shows.
+    for p in chat_stream::presets::PRESETS {
+        assert!(
+            note_parts(p.notes)
+                .iter()
+                .all(|(code, t)| *code || !t.contains('`')),
+            "{}",
+            p.id
+        );
+    }
+}

@@ -186,10 +186,15 @@ fn http_and_network_failures_keep_the_user_message() {
         "HTTP 401: Incorrect API key provided."
     );
     assert_eq!(t.messages[0].content.text(), "q");
-    // The failed, empty answer is not sent back in the next request.
+    // The failed turn (prompt and empty answer) is not sent back in the next request.
     let req = t.begin("again", &options(true), 10.0);
-    let roles: Vec<Role> = req.messages.iter().map(|m| m.role).collect();
-    assert_eq!(roles, [Role::System, Role::User, Role::User]);
+    assert_eq!(
+        roles_and_texts(&req),
+        [
+            (Role::System, "Be brief.".to_owned()),
+            (Role::User, "again".to_owned())
+        ]
+    );
 }
 
 #[test]
@@ -717,4 +722,142 @@ fn sparkline_climbs_with_each_chunk_and_stays_small() {
         p.windows(2).all(|w| w[1].0 > w[0].0 && w[1].1 <= w[0].1),
         "x increases, y never drops"
     );
+}
+
+fn finish(reason: &str) -> Frame {
+    frame(
+        &serde_json::json!({"choices":[{"index":0,"delta":{},"finish_reason":reason}]}).to_string(),
+    )
+}
+
+#[test]
+fn a_failed_turn_without_text_is_left_out_of_the_next_request() {
+    let mut t = Transcript::new();
+    t.begin("Hello there", &options(true), 0.0);
+    t.fail(ChatError::Network("connection refused".into()), 5.0);
+    let req = t.begin("Say hi", &options(true), 10.0);
+    assert_eq!(
+        roles_and_texts(&req),
+        vec![
+            (Role::System, "Be brief.".to_owned()),
+            (Role::User, "Say hi".to_owned())
+        ],
+        "no two user messages in a row"
+    );
+    // The failed turn stays on screen.
+    assert_eq!(t.messages.len(), 4);
+    assert_eq!(t.messages[1].status, MessageStatus::Failed);
+    // A turn stopped before any text is left out the same way; one with text is sent.
+    t.stop(11.0);
+    t.begin("Third", &options(true), 20.0);
+    t.apply(content("Partial"), 21.0);
+    t.stop(22.0);
+    let req = t.begin("Fourth", &options(true), 30.0);
+    assert_eq!(
+        roles_and_texts(&req)[1..],
+        [
+            (Role::User, "Third".to_owned()),
+            (Role::Assistant, "Partial".to_owned()),
+            (Role::User, "Fourth".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn continue_sends_the_cut_off_answer_last_and_appends_to_it() {
+    let mut t = Transcript::new();
+    t.begin("Count", &options(true), 0.0);
+    t.apply(content("1, 2, 3"), 10.0);
+    t.apply(finish("length"), 11.0);
+    t.apply(Frame::Done, 12.0);
+    let cut = t.messages.last().unwrap();
+    assert!(cut.is_cut_off());
+    assert_eq!(cut.finish_reason.as_deref(), Some("length"));
+    let req = t.continue_answer(&options(true), 100.0).expect("continues");
+    assert_eq!(
+        req.messages.last().map(|m| (m.role, m.content.as_str())),
+        Some((Role::Assistant, "1, 2, 3"))
+    );
+    assert_eq!(t.messages.len(), 2, "no new message: the answer goes on");
+    assert_eq!(t.state(), TurnState::Waiting);
+    assert!(t.continue_answer(&options(true), 101.0).is_none(), "busy");
+    t.apply(content(", 4"), 150.0);
+    t.apply(finish("stop"), 151.0);
+    t.apply(Frame::Done, 152.0);
+    let m = t.messages.last().unwrap();
+    assert_eq!(m.content.text(), "1, 2, 3, 4");
+    assert!(!m.is_cut_off());
+    assert_eq!(m.finish_reason.as_deref(), Some("stop"));
+    // A continuation that starts with a tag is answer text, not reasoning.
+    t.continue_answer(&options(true), 200.0).unwrap();
+    t.apply(content("<think>x"), 210.0);
+    t.apply(Frame::Done, 211.0);
+    assert!(t.messages[1].reasoning.is_empty());
+    assert!(answer(&t).ends_with("<think>x"));
+}
+
+#[test]
+fn continue_needs_an_answer_with_text() {
+    let mut t = Transcript::new();
+    assert!(t.continue_answer(&options(true), 0.0).is_none());
+    t.begin("Hi", &options(true), 0.0);
+    t.fail(ChatError::Network("down".into()), 1.0);
+    assert!(
+        t.continue_answer(&options(true), 2.0).is_none(),
+        "nothing to continue"
+    );
+}
+
+#[test]
+fn a_finished_turn_leaves_its_figures_on_its_message() {
+    let mut t = Transcript::new();
+    t.begin("Hi", &options(true), 1000.0);
+    t.on_headers(1040.0);
+    t.apply(
+        frame(r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#),
+        1050.0,
+    );
+    for (i, ms) in [1100.0, 1150.0, 1200.0].into_iter().enumerate() {
+        t.apply(content(&format!("w{i} ")), ms);
+    }
+    t.apply(finish("stop"), 1210.0);
+    t.apply(Frame::Done, 1220.0);
+    let stats = t.messages[1].stats.clone().expect("figures kept");
+    assert_eq!(stats.headers_ms, Some(40.0));
+    assert_eq!(stats.first_chunk_ms, Some(50.0));
+    assert_eq!(stats.first_token_ms, Some(100.0));
+    assert_eq!(stats.total_ms, Some(220.0));
+    assert_eq!(stats.chunks, 5);
+    assert_eq!(stats.rate_source, Some(RateSource::CountedChunks));
+    // (3 content chunks - 1) over 0.12 s between the first token and the end.
+    assert!((stats.tokens_per_second.unwrap() - 2.0 / 0.12).abs() < 1e-9);
+    assert_eq!(stats.log.len(), 5);
+    assert_eq!(stats.log[1].ms, 100.0);
+    assert!(stats.log[1].summary.contains("w0"), "{:?}", stats.log[1]);
+    let line = stats.line();
+    assert!(
+        line.starts_with("first token 0.10 s · total 0.22 s · 16.7 chunks/s (counted) · 5 chunks"),
+        "{line}"
+    );
+    assert_eq!(t.messages[1].finish_reason.as_deref(), Some("stop"));
+    // The user's message has none.
+    assert!(t.messages[0].stats.is_none());
+}
+
+#[test]
+fn a_long_turn_keeps_only_the_start_of_its_log_with_the_message() {
+    use chat_stream::transcript::MessageStats;
+    let mut t = Transcript::new();
+    t.begin("Hi", &options(true), 0.0);
+    for i in 0..500 {
+        t.apply(content(&"x".repeat(300)), 10.0 + f64::from(i));
+    }
+    t.apply(Frame::Done, 600.0);
+    let stats = t.messages[1].stats.as_ref().unwrap();
+    assert_eq!(stats.chunks, 500);
+    assert_eq!(stats.log.len(), MessageStats::LOG_ROWS);
+    assert!(stats
+        .log
+        .iter()
+        .all(|r| r.summary.chars().count() <= MessageStats::SUMMARY_CHARS));
 }

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertBuilt, launchBrowser, DIST_DIR, sel, waitForState, assistantText, optionalText, allTexts,
-  startRecorder, readRecorder, sendPrompt, openChunkLog,
+  startRecorder, readRecorder, sendPrompt, openChunkLog, openSettings,
 } from '../helpers.mjs';
 import { startStaticServer } from '../static-server.mjs';
 import { startLlama, freePort, withPage, openUrl, dataValue, completionPosts, MODEL } from './lib.mjs';
@@ -155,6 +155,7 @@ test('b. non-streaming answer from llama-server: one chunk, text, done', { timeo
 test('c. compare mode against llama-server: the streamed first token beats the whole plain answer', { timeout: TEST_TIMEOUT }, (t) =>
   withPage(browser, t, async (page) => {
     await openUrl(page, appUrl(open));
+    await page.locator(sel('compare-open')).click();
     const compare = page.locator(sel('compare'));
     assert.equal(await compare.getAttribute('data-state'), 'idle');
     await page.locator(sel('compare-run')).click();
@@ -204,6 +205,7 @@ test('d. llama-server with --api-key: 401 "Invalid API Key" without a key, done 
     assert.ok(err && err.includes('401'), `error should mention 401, got ${JSON.stringify(err)}`);
     assert.ok(err.includes('Invalid API Key'), `error should carry llama-server's message, got ${JSON.stringify(err)}`);
 
+    await openSettings(page);
     await key.fill(KEY);
     await sendPrompt(page, 'Say hello again.');
     assert.equal(await waitForState(page, ['done', 'error', 'stopped'], TURN_TIMEOUT), 'done');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useEnv, openApp, sendPrompt, waitForState, assistantText, optionalText, until, sel, TEST_TIMEOUT,
+  useEnv, openApp, sendPrompt, waitForState, assistantText, optionalText, until, sel, TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { HAPPY_TEXT, AUTH_KEY } from '../mock-server.mjs';
 
@@ -11,6 +11,7 @@ const env = useEnv();
 test('401 shows the server message; the API key fixes it and never leaks', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page, probe) => {
     await openApp(page, env, { model: 'mock-auth', stream: true });
+    await openSettings(page);
     const key = page.locator(sel('api-key'));
     assert.equal(await key.getAttribute('type'), 'password', 'api-key is a password input');
     assert.equal(await key.inputValue(), '', 'api-key starts empty');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   useEnv, openApp, sendPrompt, waitForState, waitForAssistantIncludes, waitForTurnEnd, sendAndWait,
   conversationView, controlOf, bodyMessages, allTexts, optionalText, chatState, delay, until, sel,
-  TEST_TIMEOUT,
+  TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { echoText, MIDSTREAM_ERROR_MESSAGE } from '../mock-server.mjs';
 
@@ -28,6 +28,7 @@ async function regenerateButtons(page) {
 test('three turns: each request carries the whole conversation, system prompt first', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo', params: { system: SYSTEM } });
+    await openSettings(page);
     assert.equal(await page.locator(sel('system')).inputValue(), SYSTEM, 'system prompt prefilled from ?system=');
     const prompts = ['First question', 'Second question', 'Third question'];
     for (const p of prompts) assert.equal(await sendAndWait(page, p), 'done', `turn "${p}"`);
@@ -196,12 +197,13 @@ test('error then regenerate: the failed answer keeps its error, then is replaced
     assert.equal(failed.length, 2);
     assert.equal(failed[1].status, 'failed');
     assert.ok(['Partial answer ', 'Partial answer'].includes(failed[1].text), `partial text: ${JSON.stringify(failed[1].text)}`);
-    // The latest turn's error is shown once, in the notice under the conversation (a reopened
-    // conversation shows it with the message instead: see chat-history).
-    assert.equal(failed[1].error, null, 'not repeated inside the message');
+    // The turn's error is shown once, in its answer's bubble.
     const notice = await optionalText(page, 'error');
     assert.ok(notice && notice.includes(MIDSTREAM_ERROR_MESSAGE),
-      `the notice keeps the server's message: ${JSON.stringify(notice)}`);
+      `the error keeps the server's message: ${JSON.stringify(notice)}`);
+    assert.equal(failed[1].error, notice, 'the error is the one inside the failed message');
+    assert.equal(await page.locator(`${sel('assistant-turn')} ${sel('error')}`).count(), 1, 'in the bubble');
+    assert.equal(await page.locator(sel('error')).count(), 1, 'shown once');
     assert.deepEqual(await regenerateButtons(page), { count: 1, inLast: true }, 'regenerate offered on the failed answer');
 
     await page.locator(sel('regenerate')).click();

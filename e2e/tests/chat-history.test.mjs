@@ -94,10 +94,10 @@ test('a reload mid-stream keeps the partial answer, marked stopped', { timeout: 
     assert.equal(env.completions().length, 1, 'nothing re-sent');
   }));
 
-test('conversations: list, new chat, open, rename, delete, clear', { timeout: TEST_TIMEOUT }, (t) =>
+test('conversations: list, new chat, open, rename, delete (with undo), clear keeps the saved one', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo' });
-    assert.equal(await page.locator(sel('history')).evaluate((d) => d.tagName === 'DETAILS' && d.open), true, 'history is an open <details>');
+    assert.ok(await page.locator(sel('history')).isVisible(), 'the history is a sidebar, visible at once');
     assert.deepEqual(await conversationList(page), [], 'no conversations yet');
     for (const [i, q] of ['Alpha question', 'Beta question', 'Gamma question'].entries()) {
       if (i > 0) {
@@ -137,12 +137,20 @@ test('conversations: list, new chat, open, rename, delete, clear', { timeout: TE
     assert.equal(stored.title_set_by_user, true);
     assert.deepEqual(await conversationView(page).then((v) => v[0].text), 'Alpha question', 'renaming another one does not open it');
 
-    // Delete Gamma (not open): Alpha stays on screen.
+    // Delete Gamma (not open): Alpha stays on screen; Undo brings Gamma back.
     await page.locator(`${sel('conversation')}[data-id="${ids.Gamma}"] ${sel('conversation-delete')}`).click();
     await waitForListLength(page, 2);
     assert.equal((await conversationView(page))[0].text, 'Alpha question');
     let dump = await storageDump(page);
     assert.ok(!(`${CONV_PREFIX}${ids.Gamma}` in dump.local), 'Gamma removed from storage');
+    assert.match(await page.locator(sel('undo-bar')).textContent(), /Deleted “Gamma question”/);
+    await page.locator(sel('undo')).click();
+    await waitForListLength(page, 3);
+    dump = await storageDump(page);
+    assert.ok(`${CONV_PREFIX}${ids.Gamma}` in dump.local, 'Undo puts Gamma back in storage');
+    assert.equal((await conversationView(page))[0].text, 'Alpha question', 'undoing does not open it');
+    await page.locator(`${sel('conversation')}[data-id="${ids.Gamma}"] ${sel('conversation-delete')}`).click();
+    await waitForListLength(page, 2);
 
     // Reload: titles kept, Alpha still open.
     await reloadApp(page);
@@ -174,14 +182,25 @@ test('conversations: list, new chat, open, rename, delete, clear', { timeout: TE
     await page.locator(sel('empty')).waitFor({ state: 'visible' });
     assert.deepEqual(await conversationView(page), []);
 
-    // Clear: open Beta, clear it; it leaves the list and storage.
+    // Undo of deleting the open one reopens it.
+    await page.locator(sel('undo')).click();
+    await waitForListLength(page, 2);
+    await waitInPage(page, () => document.querySelector('[data-testid="message-user"]')?.textContent === 'Alpha question', null, 'Alpha reopened by Undo');
+
+    // Clear: open Beta, clear: a new empty chat starts, Beta stays in the list and storage.
     await page.locator(`${sel('conversation')}[data-id="${ids.Beta}"] ${sel('conversation-open')}`).click();
-    await waitInPage(page, () => document.querySelectorAll('[data-testid="message-user"]').length === 1, null, 'Beta opened');
+    await waitInPage(page, (id) => document.querySelector(`[data-testid="conversation"][data-id="${id}"]`)?.getAttribute('data-active') === 'true', ids.Beta, 'Beta opened');
     await page.locator(sel('clear')).click();
-    await waitForListLength(page, 0);
     await page.locator(sel('empty')).waitFor({ state: 'visible' });
+    await page.waitForTimeout(200);
+    list = await conversationList(page);
+    assert.deepEqual(list.map((c) => c.id).sort(), [ids.Alpha, ids.Beta].sort(), 'Clear deletes nothing');
+    assert.ok(list.every((c) => c.active === 'false'), 'the new chat is not one of them');
     dump = await storageDump(page);
-    assert.deepEqual(Object.keys(savedConversations(dump)), [], 'no conversation left in storage');
+    assert.deepEqual(Object.keys(savedConversations(dump)).sort(), [ids.Alpha, ids.Beta].sort(), 'both still in storage');
+    // Its Undo goes back to Beta.
+    await page.locator(sel('undo')).click();
+    await waitInPage(page, (id) => document.querySelector(`[data-testid="conversation"][data-id="${id}"]`)?.getAttribute('data-active') === 'true', ids.Beta, 'Beta reopened');
   }));
 
 test('export, then import into a fresh browser, restores the conversations', { timeout: TEST_TIMEOUT }, async (t) => {
@@ -202,7 +221,7 @@ test('export, then import into a fresh browser, restores the conversations', { t
   });
   exported = JSON.parse(file);
   assert.equal(exported.format, 'chat-stream.history');
-  assert.equal(exported.version, 1);
+  assert.equal(exported.version, 2);
   assert.equal(typeof exported.exported_at, 'number');
   assert.equal(exported.conversations.length, 2);
   for (const c of exported.conversations) {
@@ -211,12 +230,21 @@ test('export, then import into a fresh browser, restores the conversations', { t
   const first = exported.conversations.find((c) => c.title === 'First chat');
   const second = exported.conversations.find((c) => c.title === '[error] second chat');
   assert.ok(first && second, `titles: ${exported.conversations.map((c) => c.title)}`);
-  assert.deepEqual(first.messages, [
+  assert.deepEqual(first.messages.map(({ role, content }) => ({ role, content })), [
     { role: 'user', content: 'First chat' },
     { role: 'assistant', content: echoText(1, 'First chat') },
     { role: 'user', content: 'Follow-up' },
     { role: 'assistant', content: echoText(2, 'Follow-up') },
-  ], 'complete messages carry only role and content');
+  ]);
+  assert.deepEqual(first.messages.map((m) => Object.keys(m).sort().join(',')), [
+    'content,role', 'content,finish_reason,role,stats', 'content,role', 'content,finish_reason,role,stats',
+  ], 'prompts carry role and content; complete answers also their finish reason and figures');
+  for (const m of first.messages.filter((m) => m.role === 'assistant')) {
+    assert.equal(m.finish_reason, 'stop');
+    assert.equal(m.stats.streaming, true);
+    assert.ok(m.stats.first_token_ms > 0 && m.stats.total_ms >= m.stats.first_token_ms, JSON.stringify(m.stats));
+    assert.ok(m.stats.chunks > 0 && m.stats.log.length === Math.min(m.stats.chunks, 120));
+  }
   assert.equal(second.messages.length, 2);
   assert.deepEqual(second.messages[0], { role: 'user', content: '[error] second chat' });
   assert.equal(second.messages[1].role, 'assistant');

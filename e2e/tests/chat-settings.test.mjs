@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useEnv, inPage, openApp, appUrl, sendAndWait, storageDump, reloadApp, waitInPage, optionalText,
-  lastUserContent, frames, until, sel, TEST_TIMEOUT,
+  lastUserContent, frames, until, sel, TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { AUTH_KEY, HAPPY_TEXT, SCENARIOS } from '../mock-server.mjs';
 
@@ -35,6 +35,7 @@ const hasKeyAnywhere = (obj, key) => Object.entries(obj).some(([k, v]) => k.incl
 test('settings persist across a reload; URL parameters override them', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo' });
+    await openSettings(page);
     await setField(page, 'temperature', '1.3');
     await setField(page, 'max-tokens', '77');
     await setField(page, 'system', 'Be brief.');
@@ -51,6 +52,7 @@ test('settings persist across a reload; URL parameters override them', { timeout
 
     // Reload without any URL parameter: everything comes back from storage.
     await reloadApp(page, `${env.web.url}/`);
+    await openSettings(page);
     assert.deepEqual(await fields(page), {
       endpoint: `${env.mock.url}/v1`, model: 'mock-echo', temperature: '1.3', maxTokens: '77', system: 'Be brief.', stream: false,
     }, 'restored settings');
@@ -64,6 +66,7 @@ test('settings persist across a reload; URL parameters override them', { timeout
 
     // The URL wins over what was saved; the rest stays.
     await reloadApp(page, appUrl(env, { model: 'mock-happy', stream: true }));
+    await openSettings(page);
     assert.deepEqual(await fields(page), {
       endpoint: `${env.mock.url}/v1`, model: 'mock-happy', temperature: '1.3', maxTokens: '77', system: 'Be brief.', stream: true,
     }, 'URL parameters override saved settings');
@@ -72,6 +75,7 @@ test('settings persist across a reload; URL parameters override them', { timeout
 test('API key: in memory only (no web storage) unless remembered; remembered in localStorage; forgotten when unticked', { timeout: TEST_TIMEOUT }, async (t) => {
   await env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-auth' });
+    await openSettings(page);
     assert.equal(await page.locator(sel('api-key')).getAttribute('type'), 'password');
     const remember = page.locator(sel('remember-key'));
     assert.equal(await remember.isChecked(), false, 'not remembered by default');
@@ -91,6 +95,7 @@ test('API key: in memory only (no web storage) unless remembered; remembered in 
     assert.ok(!hasKeyAnywhere(dump.session, AUTH_KEY), 'remembered: not also in sessionStorage');
 
     await reloadApp(page);
+    await openSettings(page);
     assert.equal(await page.locator(sel('api-key')).inputValue(), AUTH_KEY, 'key restored after reload');
     assert.equal(await remember.isChecked(), true);
     assert.equal(await sendAndWait(page, 'With key'), 'done');
@@ -106,6 +111,7 @@ test('API key: in memory only (no web storage) unless remembered; remembered in 
     assert.ok(!page.url().includes(AUTH_KEY) && !dump.cookie.includes(AUTH_KEY), 'never in the URL or a cookie');
 
     await reloadApp(page);
+    await openSettings(page);
     assert.equal(await page.locator(sel('api-key')).inputValue(), '', 'memory-only key: gone after a reload');
     assert.equal(await remember.isChecked(), false);
     dump = await storageDump(page);
@@ -113,6 +119,7 @@ test('API key: in memory only (no web storage) unless remembered; remembered in 
   });
   await inPage(env.browser, `${t.name} (fresh context)`, async (page) => {
     await openApp(page, env, { model: 'mock-auth' });
+    await openSettings(page);
     assert.equal(await page.locator(sel('api-key')).inputValue(), '', 'a new browser has no key');
     const dump = await storageDump(page);
     assert.ok(!hasKeyAnywhere(dump.local, AUTH_KEY) && !hasKeyAnywhere(dump.session, AUTH_KEY));
@@ -122,6 +129,7 @@ test('API key: in memory only (no web storage) unless remembered; remembered in 
 test('presets fill endpoint and model, with notes; custom endpoints show "Custom"', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page, probe) => {
     await openApp(page, env, { model: 'mock-echo' });
+    await openSettings(page);
     const preset = page.locator(sel('preset'));
     const options = await preset.locator('option').evaluateAll((os) => os.map((o) => o.value));
     assert.deepEqual(options, ['', 'local', 'openai', 'anthropic', 'azure', 'openrouter', 'ollama', 'llama-cpp', 'vllm', 'lm-studio']);
@@ -156,6 +164,7 @@ test('presets fill endpoint and model, with notes; custom endpoints show "Custom
 test('list models: the picker lists the server\'s ids and sets the model; the key is sent', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo' });
+    await openSettings(page);
     await page.locator(sel('list-models')).click();
     const picker = page.locator(sel('model-picker'));
     await picker.waitFor({ state: 'visible' });
@@ -185,6 +194,7 @@ test('list models: the picker lists the server\'s ids and sets the model; the ke
 test('list models: a 401 shows models-error with the server\'s message; with the key it works', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo', endpoint: `${env.mock.url}/auth/v1` });
+    await openSettings(page);
     await page.locator(sel('list-models')).click();
     await page.locator(sel('models-error')).waitFor({ state: 'visible' });
     const err = await optionalText(page, 'models-error');

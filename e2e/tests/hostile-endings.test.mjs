@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useHostileEnv, openApp, runTurn, until, sel, TEST_TIMEOUT,
+  useHostileEnv, openApp, runTurn, until, sel, TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { TEXT, ERRORS, AFTER_ERROR_TEXT, RETRY_AFTER_SECS } from '../hostile-server.mjs';
 
@@ -149,6 +149,7 @@ test('hostile-http-400-vllm: {"object":"error","message":…} → error "HTTP 40
 async function corsFailure(page, scenario, { apiKey } = {}) {
   const endpoint = env.mock.scenarioBase(scenario);
   await openApp(page, env, { model: scenario, stream: true, endpoint });
+  await openSettings(page);
   if (apiKey) await page.locator(sel('api-key')).fill(apiKey);
   const r = await runTurn(page);
   assert.equal(r.state, 'error', `final state (error: ${JSON.stringify(r.error)})`);

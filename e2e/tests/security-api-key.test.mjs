@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import {
-  useHostileEnv, openApp, runTurn, installSecurityTraps, inertnessReport, sel, TEST_TIMEOUT,
+  useHostileEnv, openApp, runTurn, installSecurityTraps, inertnessReport, sel, TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { TEXT } from '../hostile-server.mjs';
 
@@ -22,6 +22,7 @@ test('a planted API key is sent only as the Bearer header of the completion POST
   env.withPage(t, async (page, probe) => {
     const traps = await installSecurityTraps(page);
     await openApp(page, env, { model: 'hostile-echo-nothing', stream: true });
+    await openSettings(page);
     const remember = page.locator(sel('remember-key'));
     const hasRemember = (await remember.count()) > 0;
     if (hasRemember) assert.equal(await remember.isChecked(), false, 'the "remember key" checkbox is off by default');

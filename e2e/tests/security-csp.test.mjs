@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useHostileEnv, openApp, runTurn, sendPrompt, waitForState, waitForAssistantIncludes, installSecurityTraps,
-  inertnessReport, turnReport, delay, sel, TEST_TIMEOUT,
+  inertnessReport, turnReport, delay, sel, TEST_TIMEOUT, openSettings,
 } from '../helpers.mjs';
 import { TEXT } from '../hostile-server.mjs';
 
@@ -23,6 +23,7 @@ test('the page ships a strict CSP, and a normal turn, an error turn and a Stop c
   env.withPage(t, async (page) => {
     const traps = await installSecurityTraps(page);
     await openApp(page, env, { model: 'hostile-plain', stream: true });
+    await openSettings(page);
     const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? null);
     assert.ok(csp, 'a Content-Security-Policy <meta> is present');
     const d = directives(csp);

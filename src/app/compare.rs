@@ -13,9 +13,9 @@ use crate::{
     transcript::{Transcript, TurnState},
 };
 
+/// The timeline's plot width in view-box units (it is stretched to the width it is given; its
+/// labels are HTML, so they keep their size on any screen).
 const WIDTH: f64 = 600.0;
-const LEFT: f64 = 110.0;
-const ROW: f64 = 34.0;
 
 /// Runs the prompt twice (not streaming, then streaming) and shows the two latency stories.
 #[component]
@@ -24,9 +24,8 @@ pub fn Compare(
     settings: RwSignal<Settings>,
     /// API key for both runs.
     api_key: ReadSignal<String>,
-    /// The prompt to compare with (the prompt box).
-    #[prop(into)]
-    prompt: Signal<String>,
+    /// The prompt to compare with (the chat's prompt box: shown and editable here too).
+    prompt: RwSignal<String>,
 ) -> impl IntoView {
     let with_stream = move |stream: bool| {
         Signal::derive(move || Settings {
@@ -38,14 +37,15 @@ pub fn Compare(
     let plain = use_chat_stream_with_options(with_stream(false), options);
     let streamed = use_chat_stream_with_options(with_stream(true), options);
     let (queued, set_queued) = signal(None::<String>);
+    let (refused, set_refused) = signal(false);
 
     let run = move |_| {
         let text = prompt.get_untracked();
-        let text = if text.trim().is_empty() {
-            Settings::DEFAULT_PROMPT.to_owned()
-        } else {
-            text
-        };
+        if text.trim().is_empty() {
+            set_refused.set(true);
+            return;
+        }
+        set_refused.set(false);
         plain.reset();
         streamed.reset();
         set_queued.set(Some(text.clone()));
@@ -92,6 +92,20 @@ pub fn Compare(
                 <p class="cs-compare__hint">
                     "Sends the prompt twice to the same endpoint: with streaming (the first words arrive almost at once), then without (the reader waits for the whole answer). The streaming run goes first, so a server's prompt cache can only favour the other run."
                 </p>
+                <label class="cs-field cs-compare__prompt">
+                    <span>"Prompt (the same as the chat's)"</span>
+                    <textarea rows="2" data-testid="compare-prompt" prop:value=move || prompt.get()
+                        aria-invalid=move || refused.get().then_some("true")
+                        on:input=move |ev| {
+                            prompt.set(event_target_value(&ev));
+                            set_refused.set(false);
+                        }></textarea>
+                </label>
+                <Show when=move || refused.get()>
+                    <p class="cs-field__error" data-testid="compare-prompt-empty" role="alert">
+                        "Type a prompt to compare: there is nothing to send."
+                    </p>
+                </Show>
                 <div class="cs-compare__actions">
                     <button type="button" class="cs-button cs-button--primary" data-testid="compare-run" disabled=busy on:click=run>
                         "Compare"
@@ -160,7 +174,9 @@ fn RunCard(
     }
 }
 
-/// Both runs' chunk arrivals on one axis: x = ms since the request, one mark per chunk.
+/// Both runs' chunk arrivals on one axis: x = ms since the request, one mark per chunk, a dot
+/// where the answer was complete. The labels, ticks and legend are HTML (legible at any width);
+/// each row's marks are an SVG stretched to the row.
 #[component]
 fn Timeline(
     /// The non-streaming run.
@@ -168,6 +184,7 @@ fn Timeline(
     /// The streaming run.
     streamed: RwSignal<Transcript>,
 ) -> impl IntoView {
+    use crate::figures::fixed;
     let marks = |t: &Transcript| -> (Vec<f64>, Option<f64>) {
         t.turn.as_ref().map_or((Vec::new(), None), |turn| {
             let mut marks: Vec<f64> = turn.chunks.iter().map(|c| c.ms).collect();
@@ -177,7 +194,7 @@ fn Timeline(
             (marks, turn.times.total)
         })
     };
-    let svg = move || {
+    let plot = move || {
         let (a, a_total) = plain.with(marks);
         let (b, b_total) = streamed.with(marks);
         let runs = [
@@ -193,59 +210,59 @@ fn Timeline(
             },
         ];
         let l = layout(&runs, WIDTH);
-        let height = ROW * 2.0 + 30.0;
-        let ticks = l
-            .ticks
-            .iter()
-            .map(|tick| {
-                let x = LEFT + tick.x;
-                view! {
-                    <g class="cs-timeline__tick">
-                        <line x1=x x2=x y1=0 y2=ROW * 2.0 />
-                        <text x=x y=ROW * 2.0 + 16.0 text-anchor="middle">{tick.label.clone()}</text>
-                    </g>
-                }
-            })
-            .collect_view();
+        let pct = |x: f64| fixed(x / WIDTH * 100.0, 2) + "%";
         let rows = runs
             .iter()
             .zip(&l.rows)
             .enumerate()
             .map(|(i, (run, (xs, end)))| {
-                let y = ROW * i as f64 + ROW / 2.0;
                 let kind = if i == 0 { "plain" } else { "stream" };
-                let marks = xs
+                let lines = xs
                     .iter()
                     .zip(run.marks)
                     .map(|(x, ms)| {
-                        let x = LEFT + x;
                         view! {
                             <line class=format!("cs-timeline__mark cs-timeline__mark--{kind}") data-testid="timeline-mark"
-                                data-run=kind data-ms=crate::figures::fixed(*ms, 1) x1=x x2=x y1=y - 10.0 y2=y + 10.0 />
+                                data-run=kind data-ms=fixed(*ms, 1) x1=*x x2=*x y1=2 y2=22
+                                vector-effect="non-scaling-stroke" />
                         }
                     })
                     .collect_view();
                 let end = end.map(|x| {
-                    let x = LEFT + x;
-                    view! { <circle class="cs-timeline__end" cx=x cy=y r=4 /> }
+                    view! { <span class="cs-timeline__end" style:left=pct(x) title="the answer was complete"></span> }
                 });
                 view! {
-                    <g>
-                        <text class="cs-timeline__label" x=0 y=y + 4.0>{run.label.to_owned()}</text>
-                        <line class="cs-timeline__row" x1=LEFT x2=LEFT + WIDTH y1=y y2=y />
-                        {marks}
+                    <div class="cs-timeline__label">{run.label.to_owned()}</div>
+                    <div class="cs-timeline__track">
+                        <svg class="cs-timeline__svg" viewBox=format!("0 0 {WIDTH} 24") preserveAspectRatio="none" aria-hidden="true">
+                            <line class="cs-timeline__row" x1=0 x2=WIDTH y1=12 y2=12 vector-effect="non-scaling-stroke" />
+                            {lines}
+                        </svg>
                         {end}
-                    </g>
+                    </div>
                 }
             })
             .collect_view();
+        let ticks = l
+            .ticks
+            .iter()
+            .map(|tick| view! { <span class="cs-timeline__tick" style:left=pct(tick.x)>{tick.label.clone()}</span> })
+            .collect_view();
         view! {
-            <svg class="cs-timeline" data-testid="compare-timeline" viewBox=format!("0 0 {} {height}", LEFT + WIDTH + 20.0)
-                role="img" aria-label="Chunk arrival times of both runs, in milliseconds since the request">
-                {ticks}
-                {rows}
-            </svg>
+            {rows}
+            <div class="cs-timeline__axis" aria-hidden="true">{ticks}</div>
         }
     };
-    view! { <div class="cs-timeline__wrap">{svg}</div> }
+    view! {
+        <figure class="cs-timeline" data-testid="compare-timeline" role="img"
+            aria-label="Chunk arrival times of both runs, in seconds since the request">
+            <figcaption class="cs-timeline__legend">
+                <span><span class="cs-timeline__key cs-timeline__key--stream"></span>" a chunk of the streaming run"</span>
+                <span><span class="cs-timeline__key cs-timeline__key--plain"></span>" the whole answer, not streaming"</span>
+                <span><span class="cs-timeline__key cs-timeline__key--end"></span>" the answer was complete"</span>
+                <span>"x: time since the request was sent"</span>
+            </figcaption>
+            {plot}
+        </figure>
+    }
 }

@@ -1,8 +1,9 @@
-//! The composer: the prompt box with Send, Stop and Clear.
+//! The composer: the prompt box with Send (Stop in its place while a turn runs) and Clear.
 
 use leptos::{ev::KeyboardEvent, html, prelude::*};
 
 use super::use_chat_stream::UseChatStreamReturn;
+use crate::settings::validate::Problem;
 
 /// A number per component instance, for element ids that must be unique in the page.
 fn next_instance() -> u64 {
@@ -11,7 +12,17 @@ fn next_instance() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The prompt box with Send, Stop and Clear. Enter sends, Shift+Enter adds a line.
+/// Why the last Send did nothing.
+#[derive(Debug, Clone, PartialEq)]
+enum Refusal {
+    /// The prompt is empty.
+    Empty,
+    /// Settings that cannot be sent.
+    Settings(Vec<Problem>),
+}
+
+/// The prompt box with Send / Stop and Clear. Enter sends, Shift+Enter adds a line, Esc (from
+/// anywhere in the chat) stops.
 #[component]
 pub fn Composer(
     /// The chat it sends to.
@@ -22,27 +33,68 @@ pub fn Composer(
     placeholder: Signal<Option<String>>,
     /// What Clear does.
     on_clear: Callback<()>,
+    /// Settings that cannot be sent: Send refuses and says why.
+    problems: Signal<Vec<Problem>>,
+    /// Opens the settings (offered with a settings problem).
+    on_open_settings: Option<Callback<()>>,
 ) -> impl IntoView {
     let state = chat.status;
     let prompt_box = NodeRef::<html::Textarea>::new();
     let prompt_id = format!("cs-prompt-{}", next_instance());
-    let send = move || {
-        let text = prompt.get_untracked();
-        if !text.trim().is_empty() && !state.get_untracked().is_busy() {
-            prompt.set(String::new());
-            chat.send(text);
-            // Send is disabled while the answer streams: keep focus in the chat (Esc stops).
-            if let Some(el) = prompt_box.get_untracked() {
-                let _ = el.focus();
-            }
+    let hint_id = format!("{prompt_id}-hint");
+    let (refusal, set_refusal) = signal(None::<Refusal>);
+    let focus_prompt = move || {
+        if let Some(el) = prompt_box.get_untracked() {
+            let _ = el.focus();
         }
     };
+    let send = move || {
+        if state.get_untracked().is_busy() {
+            return;
+        }
+        let text = prompt.get_untracked();
+        if text.trim().is_empty() {
+            set_refusal.set(Some(Refusal::Empty));
+            focus_prompt();
+            return;
+        }
+        let mut bad = problems.get_untracked();
+        bad.extend(chat.settings.with_untracked(|s| s.problems()));
+        bad.dedup_by(|a, b| a.field == b.field);
+        if !bad.is_empty() {
+            // Nothing is sent and the prompt stays.
+            set_refusal.set(Some(Refusal::Settings(bad)));
+            return;
+        }
+        set_refusal.set(None);
+        prompt.set(String::new());
+        chat.send(text);
+        // Stop takes Send's place: keep focus in the prompt (Esc stops).
+        focus_prompt();
+    };
+    // A refusal is over once its cause is.
+    Effect::new(move |_| {
+        let has_text = prompt.with(|p| !p.trim().is_empty());
+        let fixed = problems.with(Vec::is_empty);
+        set_refusal.update(|r| {
+            let gone = match r {
+                Some(Refusal::Empty) => has_text,
+                Some(Refusal::Settings(_)) => fixed,
+                None => false,
+            };
+            if gone {
+                *r = None;
+            }
+        });
+    });
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
         }
     };
+    let busy = move || state.get().is_busy();
+    let empty = move || prompt.with(|p| p.trim().is_empty());
     view! {
         <form
             class="cs-composer"
@@ -57,7 +109,9 @@ pub fn Composer(
                 class="cs-composer__input"
                 data-testid="prompt"
                 node_ref=prompt_box
-                rows="3"
+                rows="2"
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || refusal.with(|r| r.is_some()).then_some("true")
                 placeholder=move || {
                     placeholder
                         .get()
@@ -71,28 +125,59 @@ pub fn Composer(
                 on:keydown=on_keydown
             ></textarea>
             <div class="cs-composer__actions">
-                <button
-                    type="submit"
-                    class="cs-button cs-button--primary"
-                    data-testid="send"
-                    disabled=move || state.get().is_busy()
+                <p class="cs-composer__hint" id=hint_id role="status">
+                    {move || match refusal.get() {
+                        None => None,
+                        Some(Refusal::Empty) => Some(view! {
+                            <span data-testid="prompt-empty">"Type a prompt first: there is nothing to send."</span>
+                        }.into_any()),
+                        Some(Refusal::Settings(list)) => Some(view! {
+                            <span class="cs-composer__problem" data-testid="settings-invalid" role="alert">
+                                "Not sent: " {list.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join(" ")}
+                                {on_open_settings.map(|open| view! {
+                                    " "
+                                    <button type="button" class="cs-button cs-button--small" data-testid="settings-fix"
+                                        on:click=move |_| open.run(())>
+                                        "Open settings"
+                                    </button>
+                                })}
+                            </span>
+                        }.into_any()),
+                    }}
+                </p>
+                <Show
+                    when=busy
+                    fallback=move || view! {
+                        <button
+                            type="submit"
+                            class="cs-button cs-button--primary"
+                            data-testid="send"
+                            aria-disabled=move || empty().then_some("true")
+                            disabled=empty
+                        >
+                            "Send"
+                        </button>
+                    }
                 >
-                    "Send"
-                </button>
+                    <button
+                        type="button"
+                        class="cs-button cs-button--stop"
+                        data-testid="stop"
+                        on:click=move |_| {
+                            chat.stop();
+                            // The button goes away with the turn: keep focus in the chat.
+                            focus_prompt();
+                        }
+                    >
+                        "Stop"
+                    </button>
+                </Show>
                 <button
                     type="button"
-                    class="cs-button"
-                    data-testid="stop"
-                    disabled=move || !state.get().is_busy()
-                    on:click=move |_| chat.stop()
-                >
-                    "Stop"
-                </button>
-                <button
-                    type="button"
-                    class="cs-button cs-button--quiet"
+                    class="cs-button cs-button--quiet cs-composer__clear"
                     data-testid="clear"
-                    disabled=move || state.get().is_busy()
+                    title="Start a new conversation (you can undo it, and a saved one stays in the history)"
+                    disabled=busy
                     on:click=move |_| on_clear.run(())
                 >
                     "Clear"

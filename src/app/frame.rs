@@ -1,16 +1,22 @@
-//! The chat's frame, shared by the full component and the embed: the conversation, the notes of
-//! the latest turn and the composer, with slots for a header, a side column and what follows.
+//! The chat's frame, shared by the full component and the embed: the conversation (filling the
+//! height), the live figures of the turn next to it, a one-line status, and the composer pinned
+//! at the bottom, with slots for a header, a navigation column, other panes and drawers.
 
 use leptos::{ev::KeyboardEvent, prelude::*};
 
 use super::{
-    composer::Composer, messages::MessageList, notices::TurnNotices, theme::Theme,
+    composer::Composer,
+    messages::MessageList,
+    notices::TurnNotices,
+    theme::Theme,
+    undo::{UndoBar, UndoSlot},
     use_chat_stream::UseChatStreamReturn,
 };
-use crate::transcript::TurnState;
+use crate::{settings::validate::Problem, transcript::TurnState};
+
 /// The frame: `data-testid="chat"` with the turn's state and the theme as attributes, Esc to
 /// stop from anywhere inside, a polite live region for state changes, the conversation, the
-/// notes and the composer, and the given slots.
+/// figures, the status line and the composer, and the given slots.
 #[component]
 pub fn ChatFrame(
     /// The chat shown.
@@ -25,18 +31,48 @@ pub fn ChatFrame(
     theme: Signal<Theme>,
     /// The compact layout of the embed.
     compact: bool,
-    /// What Clear does (start afresh).
-    on_clear: Callback<()>,
+    /// What Clear does (start a new conversation). `None`: the conversation is emptied, with
+    /// an undo.
+    #[prop(optional)]
+    on_clear: Option<Callback<()>>,
+    /// Where Clear and Delete offer their way back.
+    #[prop(optional)]
+    undo: Option<UndoSlot>,
     /// Above everything (the app's header).
     #[prop(optional)]
     header: Option<AnyView>,
-    /// The side column.
+    /// Left of the conversation (the app's history).
+    #[prop(optional)]
+    nav: Option<AnyView>,
+    /// Next to the conversation: the live figures.
     side: AnyView,
-    /// After the side column (the app's comparison).
+    /// Other panes next to the chat's (compare, the lab), and drawers.
     #[prop(optional)]
     after: Option<AnyView>,
+    /// Which pane is shown (`"chat"` unless another pane is chosen).
+    #[prop(optional, into)]
+    pane: Option<Signal<&'static str>>,
+    /// Settings that cannot be sent: Send refuses and says why.
+    #[prop(optional, into)]
+    problems: Option<Signal<Vec<Problem>>>,
+    /// Opens the settings (offered next to a settings problem).
+    #[prop(optional)]
+    on_open_settings: Option<Callback<()>>,
 ) -> impl IntoView {
     let state = chat.status;
+    let undo = undo.unwrap_or_default();
+    let on_clear = on_clear.unwrap_or_else(|| {
+        Callback::new(move |()| {
+            let before = chat.read(Clone::clone);
+            if before.messages.is_empty() {
+                return;
+            }
+            chat.reset();
+            undo.offer("Conversation cleared.", move || chat.load(before.clone()));
+        })
+    });
+    let pane = pane.unwrap_or_else(|| Signal::stored("chat"));
+    let problems = problems.unwrap_or_else(|| Signal::stored(Vec::new()));
     // A live region that says what happened, once per state change (the answer itself is read
     // from the conversation log).
     let announcement = move || match state.get() {
@@ -49,10 +85,11 @@ pub fn ChatFrame(
     };
     view! {
         <div
-            class=if compact { "cs-chat cs-chat--compact" } else { "cs-chat" }
+            class=if compact { "cs-chat cs-chat--compact" } else { "cs-chat cs-chat--app" }
             data-testid="chat"
             data-state=move || state.get().as_str()
             data-theme=move || theme.get().as_str()
+            data-pane=move || pane.get()
             on:keydown=move |ev: KeyboardEvent| {
                 if ev.key() == "Escape" && state.get_untracked().is_busy() {
                     ev.prevent_default();
@@ -62,13 +99,26 @@ pub fn ChatFrame(
         >
             {header}
             <p class="cs-visually-hidden" role="status" aria-live="polite">{announcement}</p>
-            <main class="cs-main">
-                <MessageList chat=chat />
-                <TurnNotices chat=chat />
-                <Composer chat=chat prompt=prompt placeholder=placeholder on_clear=on_clear />
-            </main>
-            {side}
-            {after}
+            <div class="cs-body">
+                {nav}
+                <main class="cs-main" hidden=move || pane.get() != "chat">
+                    <MessageList chat=chat />
+                    {side}
+                    <div class="cs-status">
+                        <TurnNotices chat=chat />
+                    </div>
+                    <Composer
+                        chat=chat
+                        prompt=prompt
+                        placeholder=placeholder
+                        on_clear=on_clear
+                        problems=problems
+                        on_open_settings=on_open_settings
+                    />
+                </main>
+                {after}
+            </div>
+            <UndoBar undo=undo />
         </div>
     }
 }

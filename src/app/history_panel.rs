@@ -1,9 +1,12 @@
 //! The history panel: the saved conversations of [`use_history`], with new / export / import,
 //! and each one's open, rename and delete.
 
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
-use super::use_history::{HistoryNotice, UseHistoryReturn};
+use super::{
+    undo::UndoSlot,
+    use_history::{HistoryNotice, UseHistoryReturn},
+};
 use crate::history::Summary;
 
 /// The saved conversations, with new / export / import.
@@ -11,11 +14,15 @@ use crate::history::Summary;
 pub fn HistoryPanel(
     /// The history to show.
     history: UseHistoryReturn,
+    /// Where Delete offers its undo.
+    #[prop(optional)]
+    undo: Option<UndoSlot>,
 ) -> impl IntoView {
     let busy = history.chat.status;
+    let undo = undo.unwrap_or_default();
     view! {
-        <details class="cs-history" data-testid="history" open>
-            <summary>"Conversations"</summary>
+        <section class="cs-history" data-testid="history" aria-label="Conversations">
+            <h2 class="cs-history__title">"Conversations"</h2>
             <div class="cs-history__tools">
                 <button type="button" class="cs-button cs-button--small" data-testid="new-chat"
                     disabled=move || busy.get().is_busy()
@@ -54,10 +61,10 @@ pub fn HistoryPanel(
                 <For
                     each=move || history.summaries.get()
                     key=|s| (s.id.clone(), s.title.clone(), s.updated_at.to_bits())
-                    children=move |summary| view! { <ConversationItem history=history summary=summary /> }
+                    children=move |summary| view! { <ConversationItem history=history summary=summary undo=undo /> }
                 />
             </ul>
-        </details>
+        </section>
     }
 }
 
@@ -68,6 +75,8 @@ fn ConversationItem(
     history: UseHistoryReturn,
     /// Its id, title and time.
     summary: Summary,
+    /// Where Delete offers its undo.
+    undo: UndoSlot,
 ) -> impl IntoView {
     let id = StoredValue::new(summary.id.clone());
     let title = StoredValue::new(summary.title.clone());
@@ -80,6 +89,31 @@ fn ConversationItem(
     };
     let busy = history.chat.status;
     let input_id = format!("cs-rename-{}", summary.id);
+    let rename_input = NodeRef::<html::Input>::new();
+    let rename_button = NodeRef::<html::Button>::new();
+    // Focus goes into the title field, and back to Rename when it closes (after the swap).
+    Effect::new(move |was: Option<bool>| {
+        let now = renaming.get();
+        if was.is_some_and(|w| w != now) {
+            request_animation_frame(move || {
+                if now {
+                    if let Some(el) = rename_input.try_get_untracked().flatten() {
+                        let _ = el.focus();
+                        el.select();
+                    }
+                } else if let Some(el) = rename_button.try_get_untracked().flatten() {
+                    let _ = el.focus();
+                }
+            });
+        }
+        now
+    });
+    let delete = move |_| {
+        if let Some((conversation, was_open)) = history.delete(&id.get_value()) {
+            let label = format!("Deleted “{}”.", conversation.title);
+            undo.offer(label, move || history.restore(&conversation, was_open));
+        }
+    };
     view! {
         <li class="cs-history__item" data-testid="conversation" data-id=summary.id
             data-active=move || active().to_string()>
@@ -94,6 +128,7 @@ fn ConversationItem(
                     </button>
                     <button type="button" class="cs-button cs-button--small cs-button--quiet"
                         data-testid="conversation-rename" aria-label=format!("Rename “{}”", title.get_value())
+                        node_ref=rename_button
                         on:click=move |_| {
                             set_draft.set(title.get_value());
                             set_renaming.set(true);
@@ -103,7 +138,7 @@ fn ConversationItem(
                     <button type="button" class="cs-button cs-button--small cs-button--quiet"
                         data-testid="conversation-delete" aria-label=format!("Delete “{}”", title.get_value())
                         disabled=move || busy.get().is_busy()
-                        on:click=move |_| history.delete(&id.get_value())>
+                        on:click=delete>
                         "Delete"
                     </button>
                 }
@@ -115,6 +150,7 @@ fn ConversationItem(
                 }>
                     <label class="cs-visually-hidden" for=input_id.clone()>"New title"</label>
                     <input id=input_id.clone() type="text" data-testid="conversation-title-input"
+                        node_ref=rename_input
                         prop:value=move || draft.get()
                         on:input=move |e| set_draft.set(event_target_value(&e))
                         on:keydown=move |e| if e.key() == "Escape" {

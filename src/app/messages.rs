@@ -144,17 +144,24 @@ pub fn MessageView(
         }
         chat.read(|t| t.messages.get(index).map(|m| m.refusal.clone()))
     };
-    // The latest turn's error is shown once, in the notice under the conversation; older
-    // failed answers (and reopened ones) carry theirs here.
+    // This message is the latest turn's: its error and stop note carry the hooks the page's
+    // tests and scripts read (`error`, `stopped`); older ones are plain notes.
+    let is_current = Memo::new(move |_| {
+        chat.track_structure();
+        chat.read(|t| t.turn.as_ref().is_some_and(|turn| turn.message == index))
+    });
     let error = Memo::new(move |_| {
         chat.track_structure();
-        chat.read(|t| {
-            let noticed = t.turn.as_ref().is_some_and(|turn| turn.message == index);
-            t.messages
-                .get(index)
-                .and_then(|m| m.error.clone())
-                .filter(|_| !noticed)
-        })
+        chat.read(|t| t.messages.get(index).and_then(|m| m.error.clone()))
+    });
+    let finish_reason = Memo::new(move |_| {
+        chat.track_structure();
+        chat.read(|t| t.messages.get(index).and_then(|m| m.finish_reason.clone()))
+    });
+    let cut_off = move || !is_live.get() && finish_reason.with(|r| r.as_deref() == Some("length"));
+    let stats = Memo::new(move |_| {
+        chat.track_structure();
+        chat.read(|t| t.messages.get(index).and_then(|m| m.stats.clone()))
     });
     let class = move || match status.get() {
         MessageStatus::Complete => "cs-msg cs-msg--assistant",
@@ -168,7 +175,8 @@ pub fn MessageView(
         MessageStatus::Failed => "failed",
     };
     view! {
-        <article class=class data-status=status_attr aria-label="Assistant message">
+        <article class=class data-status=status_attr aria-label="Assistant message"
+            data-testid="assistant-turn" data-finish-reason=move || finish_reason.get()>
             <div class="cs-msg__author">"Assistant"</div>
             <Show when=move || has_reasoning.get()>
                 <details class="cs-msg__reasoning" data-testid="thinking">
@@ -192,19 +200,52 @@ pub fn MessageView(
                 </div>
             </Show>
             <Show when=move || status.get() == MessageStatus::Stopped>
-                <p class="cs-msg__note">"Stopped: partial answer."</p>
+                <p class="cs-msg__note cs-msg__note--stopped" role="status"
+                    data-testid=move || if is_current.get() { "stopped" } else { "stopped-note" }>
+                    "Stopped. The partial answer is kept."
+                </p>
             </Show>
             {move || {
                 error
                     .get()
                     .map(|e| {
                         view! {
-                            <p class="cs-msg__note cs-msg__note--error" data-testid="message-error">
+                            <p class="cs-msg__note cs-msg__note--error"
+                                role=move || is_current.get().then_some("alert")
+                                data-testid=move || if is_current.get() { "error" } else { "message-error" }>
                                 {e}
                             </p>
                         }
                     })
             }}
+            {move || {
+                finish_reason
+                    .get()
+                    .filter(|r| !is_live.get() && !matches!(r.as_str(), "stop" | "length" | "tool_calls"))
+                    .map(|r| {
+                        let text = if r == "content_filter" {
+                            "Stopped by the provider's content filter.".to_owned()
+                        } else {
+                            format!("Finished because: {r}.")
+                        };
+                        view! { <p class="cs-msg__note" data-testid="finish-note">{text}</p> }
+                    })
+            }}
+            <Show when=cut_off>
+                <p class="cs-msg__note cs-msg__note--cut" data-testid="cut-off">
+                    "Cut off at max tokens."
+                    <Show when=move || is_last.get()>
+                        " "
+                        <button type="button" class="cs-button cs-button--small" data-testid="continue"
+                            title="Ask the model to go on: the answer so far is sent back as its own words"
+                            disabled=move || busy.get().is_busy()
+                            on:click=move |_| chat.continue_answer()>
+                            "Continue"
+                        </button>
+                    </Show>
+                </p>
+            </Show>
+            {move || stats.get().map(|st| view! { <MessageStatsLine stats=st /> })}
             <Show when=move || !is_live.get()>
                 <div class="cs-msg__actions">
                     <CopyButton text=Callback::new(move |_| read(|m| m.content.text())()) label="Copy answer" />
@@ -226,6 +267,54 @@ pub fn MessageView(
     .into_any()
 }
 
+/// The compact figures line of an answer, with its chunk log on demand.
+#[component]
+fn MessageStatsLine(
+    /// The figures.
+    stats: crate::transcript::MessageStats,
+) -> impl IntoView {
+    use crate::figures::{fixed, seconds};
+    let line = stats.line();
+    let log = StoredValue::new(stats.log.clone());
+    let chunks = stats.chunks;
+    let (open, set_open) = signal(false);
+    view! {
+        <div class="cs-msg__stats" data-testid="message-stats"
+            data-first-token-ms=stats.first_token_ms.map(|v| fixed(v, 1))
+            data-first-chunk-ms=stats.first_chunk_ms.map(|v| fixed(v, 1))
+            data-total-ms=stats.total_ms.map(|v| fixed(v, 1))
+            data-chunks=chunks.to_string()
+            data-tokens-per-second=stats.tokens_per_second.map(|v| fixed(v, 1))
+            data-rate-source=stats.rate_label()>
+            <span class="cs-msg__stats-line">{line}</span>
+            <details class="cs-msg__log" data-testid="message-chunk-log"
+                on:toggle=move |ev| {
+                    use wasm_bindgen::JsCast;
+                    let is_open = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .is_some_and(|el| el.has_attribute("open"));
+                    set_open.set(is_open);
+                }>
+                <summary>"chunk log"</summary>
+                {move || open.get().then(|| view! {
+                    <ol class="cs-log__list">
+                        {log.get_value().into_iter().map(|row| view! {
+                            <li class="cs-log__row">
+                                <span class="cs-log__time">{"received ".to_owned() + &seconds(row.ms) + " after request: "}</span>
+                                <code>{row.summary}</code>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                    {(chunks as usize > crate::transcript::MessageStats::LOG_ROWS).then(|| view! {
+                        <p class="cs-hint">{format!("The first {} of {chunks} chunks.", crate::transcript::MessageStats::LOG_ROWS)}</p>
+                    })}
+                })}
+            </details>
+        </div>
+    }
+}
+
 /// A user message: its text, or an editor that resends from here.
 fn user_message(
     chat: UseChatStreamReturn,
@@ -235,6 +324,7 @@ fn user_message(
     let (editing, set_editing) = signal(false);
     let (draft, set_draft) = signal(String::new());
     let editor = NodeRef::<html::Textarea>::new();
+    let edit_button = NodeRef::<html::Button>::new();
     let busy = chat.status;
     let save = move || {
         let new_text = draft.get_untracked();
@@ -243,12 +333,22 @@ fn user_message(
             chat.edit(index, new_text);
         }
     };
-    Effect::new(move |_| {
-        if editing.get() {
-            if let Some(el) = editor.get() {
-                let _ = el.focus();
-            }
+    // Focus goes into the editor, and back to Edit when it closes (after the swap rendered).
+    Effect::new(move |was: Option<bool>| {
+        let now = editing.get();
+        if was.is_some_and(|w| w != now) {
+            request_animation_frame(move || {
+                let _ = if now {
+                    editor.try_get_untracked().flatten().map(|el| el.focus())
+                } else {
+                    edit_button
+                        .try_get_untracked()
+                        .flatten()
+                        .map(|el| el.focus())
+                };
+            });
         }
+        now
     });
     view! {
         <article class="cs-msg cs-msg--user" aria-label="Your message">
@@ -264,6 +364,7 @@ fn user_message(
                                 type="button"
                                 class="cs-button cs-button--small"
                                 data-testid="edit"
+                                node_ref=edit_button
                                 disabled=move || busy.get().is_busy()
                                 on:click=move |_| {
                                     set_draft.set(text());

@@ -14,6 +14,7 @@ mod stats;
 mod storage;
 mod theme;
 mod tool_calls;
+mod undo;
 mod use_chat_stream;
 mod use_follow_bottom;
 mod use_history;
@@ -214,9 +215,21 @@ pub fn ChatStream(
         });
     }
     let prompt = RwSignal::new(prompt);
-    let clear = Callback::new(move |()| match history {
-        Some(h) => h.clear(),
-        None => chat.reset(),
+    let undo = undo::UndoSlot::new();
+    // With a history, Clear starts a new conversation and the open one stays saved (Undo
+    // reopens it); without, the conversation is emptied with an Undo (the frame's default).
+    let clear = history.map(|h| {
+        Callback::new(move |()| {
+            if chat.read(|t| t.messages.is_empty()) {
+                return;
+            }
+            if let Some(previous) = h.clear() {
+                undo.offer(
+                    "New chat started; the previous one is in Conversations.",
+                    move || h.open(&previous),
+                );
+            }
+        })
     });
     let placeholder = Signal::derive(move || placeholder.get());
     if compact {
@@ -227,25 +240,41 @@ pub fn ChatStream(
                 placeholder=placeholder
                 theme=theme
                 compact=true
-                on_clear=clear
+                undo=undo
                 side=view! { <CompactSide chat=chat /> }.into_any()
             />
         }
         .into_any();
     }
-    let header = view! {
-        <header class="cs-header">
-            <div>
-                <h1 class="cs-title">"chat-stream"</h1>
-                <p class="cs-subtitle">"Streaming chat completions, with the latency story."</p>
-            </div>
-            <div class="cs-header__tools">
-                <ThemeToggle theme=theme />
-            </div>
-        </header>
-    };
+    let pane = RwSignal::new(Pane::Chat);
+    let drawer = RwSignal::new(Drawer::Closed);
+    let problems = RwSignal::new(Vec::new());
+    let header =
+        view! { <AppHeader pane=pane drawer=drawer theme=theme has_history=history.is_some() /> };
+    let nav = history.map(|h| {
+        view! {
+            <aside class="cs-nav" data-open=move || (drawer.get() == Drawer::History).to_string()
+                aria-label="Conversations">
+                <button type="button" class="cs-button cs-button--small cs-button--quiet cs-drawer__close"
+                    data-testid="history-close" aria-label="Close the conversations"
+                    on:click=move |_| drawer.set(Drawer::Closed)>
+                    "×"
+                </button>
+                <HistoryPanel history=h undo=undo />
+            </aside>
+        }
+    });
     let side = view! {
-        <aside class="cs-side">
+        <aside class="cs-side" aria-label="Latency of the latest turn">
+            <TurnStats chat=chat />
+            <ChunkLog chat=chat />
+        </aside>
+    };
+    let after = view! {
+        <section class="cs-pane" data-testid="compare-pane" hidden=move || pane.get() != Pane::Compare>
+            <Compare settings=settings api_key=api_key prompt=prompt />
+        </section>
+        <SettingsDrawer drawer=drawer>
             <SettingsPanel
                 settings=settings
                 api_key=api_key
@@ -253,11 +282,9 @@ pub fn ChatStream(
                 remember_key=remember_key
                 set_remember_key=set_remember_key
                 can_remember=persist
+                problems=problems
             />
-            {history.map(|h| view! { <HistoryPanel history=h /> })}
-            <TurnStats chat=chat />
-            <ChunkLog chat=chat />
-        </aside>
+        </SettingsDrawer>
     };
     view! {
         <ChatFrame
@@ -266,11 +293,159 @@ pub fn ChatStream(
             placeholder=placeholder
             theme=theme
             compact=false
-            on_clear=clear
+            on_clear=clear.unwrap_or_else(|| Callback::new(move |()| chat.reset()))
+            undo=undo
             header=header.into_any()
+            nav=nav.map(IntoAny::into_any).unwrap_or_else(|| ().into_any())
             side=side.into_any()
-            after=view! { <Compare settings=settings api_key=api_key prompt=prompt.read_only() /> }.into_any()
+            after=after.into_any()
+            pane=Signal::derive(move || pane.get().as_str())
+            problems=problems
+            on_open_settings=Callback::new(move |()| drawer.set(Drawer::Settings))
         />
     }
     .into_any()
+}
+
+/// The app's panes: the chat, or a view that runs the current settings another way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The conversation.
+    Chat,
+    /// Streaming compared with not streaming.
+    Compare,
+}
+
+impl Pane {
+    /// The name in `data-pane`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pane::Chat => "chat",
+            Pane::Compare => "compare",
+        }
+    }
+}
+
+/// Which drawer is open (the history drawer only on narrow screens: wide ones show it as a
+/// sidebar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drawer {
+    /// None.
+    Closed,
+    /// The settings.
+    Settings,
+    /// The conversations.
+    History,
+}
+
+/// The app's header: the title, the pane tabs, and the buttons that open the drawers.
+#[component]
+fn AppHeader(
+    /// The pane shown.
+    pane: RwSignal<Pane>,
+    /// The drawer open.
+    drawer: RwSignal<Drawer>,
+    /// The colour theme.
+    theme: RwSignal<Theme>,
+    /// Offer the history button.
+    has_history: bool,
+) -> impl IntoView {
+    let tab = move |p: Pane, testid: &'static str, label: &'static str| {
+        view! {
+            <button type="button" role="tab" class="cs-tab" data-testid=testid
+                aria-selected=move || (pane.get() == p).to_string()
+                on:click=move |_| {
+                    pane.set(p);
+                    if drawer.get_untracked() == Drawer::History {
+                        drawer.set(Drawer::Closed);
+                    }
+                }>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <header class="cs-header">
+            {has_history.then(|| view! {
+                <button type="button" class="cs-button cs-button--quiet cs-header__history" data-testid="history-open"
+                    aria-label="Conversations" title="Conversations"
+                    aria-expanded=move || (drawer.get() == Drawer::History).to_string()
+                    on:click=move |_| {
+                        drawer.set(Drawer::History);
+                        pane.set(Pane::Chat);
+                    }>
+                    "☰"
+                </button>
+            })}
+            <h1 class="cs-title">"chat-stream"</h1>
+            <nav class="cs-tabs" role="tablist" aria-label="Views">
+                {tab(Pane::Chat, "chat-open", "Chat")}
+                {tab(Pane::Compare, "compare-open", "Compare")}
+            </nav>
+            <div class="cs-header__tools">
+                <ThemeToggle theme=theme />
+                <button type="button" class="cs-button" data-testid="settings-open"
+                    aria-expanded=move || (drawer.get() == Drawer::Settings).to_string()
+                    on:click=move |_| drawer.set(Drawer::Settings)>
+                    "Settings"
+                </button>
+            </div>
+        </header>
+    }
+}
+
+/// The settings drawer: beside the chat (which stays usable), closed with its button or Esc;
+/// focus goes in when it opens and back to the Settings button when it closes.
+#[component]
+fn SettingsDrawer(
+    /// The drawer open.
+    drawer: RwSignal<Drawer>,
+    /// The settings form.
+    children: Children,
+) -> impl IntoView {
+    let panel = NodeRef::<leptos::html::Aside>::new();
+    let open = move || drawer.get() == Drawer::Settings;
+    Effect::new(move |was: Option<bool>| {
+        let now = drawer.get() == Drawer::Settings;
+        if was.is_some_and(|w| w != now) {
+            request_animation_frame(move || {
+                let target = if now {
+                    panel
+                        .try_get_untracked()
+                        .flatten()
+                        .and_then(|p| p.query_selector("select, input").ok().flatten())
+                } else {
+                    document()
+                        .query_selector("[data-testid=\"settings-open\"]")
+                        .ok()
+                        .flatten()
+                };
+                if let Some(el) = target
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = el.focus();
+                }
+            });
+        }
+        now
+    });
+    view! {
+        <aside class="cs-drawer" data-testid="settings-drawer" node_ref=panel hidden=move || !open()
+            aria-label="Settings"
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    ev.stop_propagation();
+                    drawer.set(Drawer::Closed);
+                }
+            }>
+            <div class="cs-drawer__head">
+                <h2 class="cs-drawer__title">"Settings"</h2>
+                <button type="button" class="cs-button cs-button--small cs-button--quiet" data-testid="settings-close"
+                    aria-label="Close the settings" on:click=move |_| drawer.set(Drawer::Closed)>
+                    "×"
+                </button>
+            </div>
+            {children()}
+        </aside>
+    }
 }

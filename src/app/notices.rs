@@ -1,5 +1,6 @@
-//! The notes under the conversation about the latest turn: waiting (and for how long), stopped,
-//! its error, and warnings about skipped chunks.
+//! The status line under the conversation about the latest turn: waiting (and for how long),
+//! and warnings about skipped chunks. One line of fixed height, so it never moves the composer;
+//! the turn's error and the stopped note are in the answer's bubble.
 
 use std::time::Duration;
 
@@ -7,21 +8,13 @@ use leptos::{leptos_dom::helpers::IntervalHandle, prelude::*};
 
 use super::use_chat_stream::UseChatStreamReturn;
 
-/// The latest turn's error, warnings, and the stopped / waiting notes.
+/// The latest turn's waiting note and warnings.
 #[component]
 pub fn TurnNotices(
     /// The chat to report on.
     chat: UseChatStreamReturn,
 ) -> impl IntoView {
     use crate::transcript::TurnState;
-    let error = Memo::new(move |_| {
-        chat.track_structure();
-        chat.read(|t| {
-            t.turn
-                .as_ref()
-                .and_then(|turn| turn.error.as_ref().map(|e| e.to_string()))
-        })
-    });
     // Warnings (skipped chunks) may come at any time: they show with the figures.
     let warning = Memo::new(move |_| {
         chat.track_figures();
@@ -43,7 +36,7 @@ pub fn TurnNotices(
             t.turn
                 .as_ref()
                 .filter(|turn| turn.state == TurnState::Waiting)
-                .map(|turn| (turn.comments, turn.sent_at))
+                .map(|turn| (turn.comments, turn.sent_at, turn.streaming))
         })
     });
     // A clock that ticks only while waiting, so the note can say for how long.
@@ -66,12 +59,11 @@ pub fn TurnNotices(
         }
     });
     on_cleanup(stop_ticker);
-    let stopped = Memo::new(move |_| chat.status.get() == TurnState::Stopped);
     view! {
         {move || {
             waiting
                 .get()
-                .map(|(comments, sent_at)| {
+                .map(|(comments, sent_at, streaming)| {
                     let keep_alive = match comments {
                         0 => String::new(),
                         1 => " The server is working (1 keep-alive comment).".to_owned(),
@@ -80,7 +72,11 @@ pub fn TurnNotices(
                     let elapsed = move || crate::figures::fixed((clock.get() - sent_at).max(0.0) / 1000.0, 1);
                     view! {
                         <p class="cs-notice cs-notice--waiting" role="status" data-testid="waiting">
-                            "Waiting for the first token…"
+                            {if streaming {
+                                "Waiting for the first token…"
+                            } else {
+                                "Waiting for the whole answer (not streaming)…"
+                            }}
                             // The ticking figure is not announced: a live region would read it every tick.
                             <span aria-hidden="true">" " {elapsed} " s."</span>
                             {keep_alive}
@@ -89,33 +85,12 @@ pub fn TurnNotices(
                 })
         }}
         {move || {
-            stopped
-                .get()
-                .then(|| {
-                    view! {
-                        <p class="cs-notice cs-notice--stopped" role="status" data-testid="stopped">
-                            "Stopped. The partial answer is kept."
-                        </p>
-                    }
-                })
-        }}
-        {move || {
-            error
-                .get()
-                .map(|message| {
-                    view! {
-                        <p class="cs-notice cs-notice--error" role="alert" data-testid="error">
-                            {message}
-                        </p>
-                    }
-                })
-        }}
-        {move || {
             warning
                 .get()
                 .map(|message| {
+                    let title = message.clone();
                     view! {
-                        <p class="cs-notice cs-notice--warning" data-testid="warning">
+                        <p class="cs-notice cs-notice--warning" data-testid="warning" title=title>
                             {message}
                         </p>
                     }

@@ -8,7 +8,10 @@ use web_sys::AbortController;
 use crate::{
     presets::{self, PRESETS},
     protocol::Protocol,
-    settings::Settings,
+    settings::{
+        validate::{parse_max_tokens, parse_temperature, Field, Problem},
+        Settings,
+    },
 };
 
 /// Endpoint, key, model, sampling and streaming.
@@ -26,6 +29,9 @@ pub fn SettingsPanel(
     set_remember_key: WriteSignal<bool>,
     /// Offer the "remember key" box (only where settings persist).
     can_remember: bool,
+    /// What the user typed that cannot be sent (the field keeps the typed text; the settings
+    /// keep the last good value; Send refuses until it is fixed).
+    problems: RwSignal<Vec<Problem>>,
 ) -> impl IntoView {
     let text = move |get: fn(&Settings) -> String, put: fn(&mut Settings, String)| {
         (
@@ -39,14 +45,35 @@ pub fn SettingsPanel(
     );
     let (model, set_model) = text(|s| s.model.clone(), |s, v| s.model = v);
     let (system, set_system) = text(|s| s.system.clone(), |s, v| s.system = v);
-    let (temperature, set_temperature) = text(
-        |s| s.temperature.map(|t| t.to_string()).unwrap_or_default(),
-        |s, v| s.temperature = v.trim().parse().ok(),
-    );
-    let (max_tokens, set_max_tokens) = text(
-        |s| s.max_tokens.map(|t| t.to_string()).unwrap_or_default(),
-        |s, v| s.max_tokens = v.trim().parse().ok().filter(|&n| n > 0),
-    );
+    // A checked field: a good value goes into the settings and clears the field's problem; a
+    // bad one is recorded as the field's problem (shown under it, and by Send).
+    let checked = move |field: Field, v: String| {
+        let result = match field {
+            Field::Temperature => {
+                parse_temperature(&v).map(|t| settings.update(|s| s.temperature = t))
+            }
+            Field::MaxTokens => parse_max_tokens(&v).map(|n| settings.update(|s| s.max_tokens = n)),
+        };
+        problems.update(|list| {
+            list.retain(|p| p.field != field);
+            if let Err(p) = result {
+                list.push(p);
+            }
+        });
+    };
+    let problem = move |field: Field| {
+        move || {
+            problems.with(|list| {
+                list.iter()
+                    .find(|p| p.field == field)
+                    .map(|p| p.message.clone())
+            })
+        }
+    };
+    let temperature =
+        move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default());
+    let max_tokens =
+        move || settings.with(|s| s.max_tokens.map(|t| t.to_string()).unwrap_or_default());
     let preset = Memo::new(move |_| settings.with(|s| presets::preset_for_endpoint(&s.endpoint)));
     let apply_preset = move |ev| {
         let id = event_target_value(&ev);
@@ -88,8 +115,7 @@ pub fn SettingsPanel(
         });
     };
     view! {
-        <details class="cs-settings" open>
-            <summary>"Settings"</summary>
+        <section class="cs-settings" aria-label="Settings">
             <div class="cs-settings__grid">
                 <label class="cs-field">
                     <span>"Provider"</span>
@@ -113,7 +139,17 @@ pub fn SettingsPanel(
                         placeholder="http://127.0.0.1:8081/v1" />
                 </label>
                 {move || {
-                    preset.get().map(|p| view! { <p class="cs-hint" data-testid="preset-notes">{p.notes}</p> })
+                    preset.get().map(|p| {
+                        let parts = presets::note_parts(p.notes)
+                            .into_iter()
+                            .map(|(code, text)| if code {
+                                view! { <code>{text}</code> }.into_any()
+                            } else {
+                                text.into_any()
+                            })
+                            .collect_view();
+                        view! { <p class="cs-hint" data-testid="preset-notes">{parts}</p> }
+                    })
                 }}
                 <label class="cs-field">
                     <span>"API"</span>
@@ -202,14 +238,24 @@ pub fn SettingsPanel(
                     models_error.get().map(|e| view! { <p class="cs-hint cs-notice--error" data-testid="models-error" role="alert">{e}</p> })
                 }}
                 <label class="cs-field">
-                    <span>"Temperature"</span>
-                    <input type="number" min="0" max="2" step="0.1" data-testid="temperature"
-                        prop:value=temperature on:change=set_temperature />
+                    <span>"Temperature (0 to 2)"</span>
+                    <input type="text" inputmode="decimal" data-testid="temperature"
+                        aria-invalid=move || problem(Field::Temperature)().is_some().then_some("true")
+                        prop:value=temperature
+                        on:change=move |ev| checked(Field::Temperature, event_target_value(&ev)) />
+                    {move || problem(Field::Temperature)().map(|m| view! {
+                        <span class="cs-field__error" data-testid="temperature-error" role="alert">{m}</span>
+                    })}
                 </label>
                 <label class="cs-field">
                     <span>"Max tokens"</span>
-                    <input type="number" min="1" step="1" data-testid="max-tokens"
-                        prop:value=max_tokens on:change=set_max_tokens />
+                    <input type="text" inputmode="numeric" data-testid="max-tokens"
+                        aria-invalid=move || problem(Field::MaxTokens)().is_some().then_some("true")
+                        prop:value=max_tokens
+                        on:change=move |ev| checked(Field::MaxTokens, event_target_value(&ev)) />
+                    {move || problem(Field::MaxTokens)().map(|m| view! {
+                        <span class="cs-field__error" data-testid="max-tokens-error" role="alert">{m}</span>
+                    })}
                 </label>
                 <label class="cs-field cs-field--check">
                     <input
@@ -225,7 +271,7 @@ pub fn SettingsPanel(
                     <textarea rows="2" data-testid="system" prop:value=system on:change=set_system></textarea>
                 </label>
             </div>
-        </details>
+        </section>
     }
 }
 

@@ -21,11 +21,56 @@ pub fn turn_figure<T: PartialEq + Send + Sync + 'static>(
     })
 }
 
+/// A number per tooltip, for `aria-describedby` ids unique in the page.
+fn next_tip() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A figure's label with its explanation, shown on hover and on keyboard focus.
+fn tip_label(label: &'static str, tip: Option<&'static str>) -> AnyView {
+    match tip {
+        None => label.into_any(),
+        Some(tip) => {
+            let id = format!("cs-tip-{}", next_tip());
+            view! {
+                <span class="cs-tip" tabindex="0" aria-describedby=id.clone()>{label}</span>
+                <span class="cs-tip__text" role="tooltip" id=id>{tip}</span>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// What each figure means, as its tooltip says.
+pub mod tips {
+    /// Headers.
+    pub const HEADERS: &str =
+        "Until the response headers arrived (fetch resolved): the server took the request.";
+    /// First chunk.
+    pub const FIRST_CHUNK: &str = "Until the first event of the stream arrived. It is often an empty chunk that only says the role: not yet a word.";
+    /// First token.
+    pub const FIRST_TOKEN: &str =
+        "Until the first text (answer, reasoning or refusal) arrived: what the reader waits for.";
+    /// Total.
+    pub const TOTAL: &str = "Until the answer ended (the last byte, Stop, or the error).";
+    /// Elapsed.
+    pub const ELAPSED: &str = "Time since the request was sent; the total once the answer ends.";
+    /// Chunks.
+    pub const CHUNKS: &str = "Events of the stream that carried a chunk (the whole body counts as one without streaming).";
+    /// Speed.
+    pub const SPEED: &str = "Tokens per second after the first token: from the server's own timings when it sends them (llama.cpp), else usage.completion_tokens over the time since the first token, else chunks counted (about one token each).";
+}
+
 /// One labelled figure: the formatted value, and the raw number in `data-value` for tests.
 #[component]
 pub fn Figure(
     /// What the figure is.
     label: &'static str,
+    /// What it means (a tooltip on hover and focus).
+    #[prop(optional)]
+    tip: Option<&'static str>,
     /// Its `data-testid`.
     #[prop(into)]
     testid: String,
@@ -34,9 +79,10 @@ pub fn Figure(
     /// How the number is shown.
     format: fn(f64) -> String,
 ) -> impl IntoView {
+    let figure = testid.clone();
     view! {
-        <div class="cs-stat">
-            <dt>{label}</dt>
+        <div class="cs-stat" data-figure=figure>
+            <dt>{tip_label(label, tip)}</dt>
             <dd data-testid=testid data-value=move || value.get().map(|v| fixed(v, 1))>
                 {move || value.get().map_or_else(|| "–".to_owned(), format)}
             </dd>
@@ -57,6 +103,7 @@ pub fn TurnStats(
     let total = read(|t| t.times.total);
     let chunks = read(|t| Some(t.chunks.len() as f64));
     let rate = turn_figure(chat, Turn::tokens_per_second);
+    let elapsed = use_elapsed(chat);
     let mode = turn_figure(chat, |turn| {
         Some(if turn.streaming {
             "streaming"
@@ -70,13 +117,14 @@ pub fn TurnStats(
                 "Latency" {move || mode.get().map(|m| format!(" ({m})"))}
             </h2>
             <dl class="cs-stats__list">
-                <Figure label="Headers" testid="stat-headers-ms" value=headers format=seconds />
-                <Figure label="First chunk" testid="stat-first-chunk-ms" value=first_chunk format=seconds />
-                <Figure label="First token" testid="stat-first-token-ms" value=first_token format=seconds />
-                <Figure label="Total" testid="stat-total-ms" value=total format=seconds />
-                <Figure label="Chunks" testid="stat-chunks" value=chunks format=|n| fixed(n, 0) />
-                <div class="cs-stat">
-                    <dt>"Speed"</dt>
+                <Figure label="Headers" tip=tips::HEADERS testid="stat-headers-ms" value=headers format=seconds />
+                <Figure label="First chunk" tip=tips::FIRST_CHUNK testid="stat-first-chunk-ms" value=first_chunk format=seconds />
+                <Figure label="First token" tip=tips::FIRST_TOKEN testid="stat-first-token-ms" value=first_token format=seconds />
+                <Figure label="Elapsed" tip=tips::ELAPSED testid="stat-elapsed-ms" value=elapsed format=seconds />
+                <Figure label="Total" tip=tips::TOTAL testid="stat-total-ms" value=total format=seconds />
+                <Figure label="Chunks" tip=tips::CHUNKS testid="stat-chunks" value=chunks format=|n| fixed(n, 0) />
+                <div class="cs-stat" data-figure="stat-tokens-per-second">
+                    <dt>{tip_label("Speed", Some(tips::SPEED))}</dt>
                     <dd data-testid="stat-tokens-per-second" data-value=move || rate.get().map(|(v, _)| fixed(v, 1))>
                         {move || {
                             rate.get()
@@ -98,6 +146,43 @@ pub fn TurnStats(
             <Sparkline chat=chat />
         </section>
     }
+}
+
+/// Milliseconds since the latest turn's request while it runs (ticking 4 times a second), then
+/// its total.
+fn use_elapsed(chat: UseChatStreamReturn) -> Memo<Option<f64>> {
+    use leptos::leptos_dom::helpers::IntervalHandle;
+    let (clock, set_clock) = signal(crate::transport::now());
+    let ticker = StoredValue::new_local(None::<IntervalHandle>);
+    let stop_ticker = move || {
+        if let Some(Some(handle)) = ticker.try_update_value(Option::take) {
+            handle.clear();
+        }
+    };
+    Effect::new(move |_| {
+        let busy = chat.status.get().is_busy();
+        stop_ticker();
+        if busy {
+            set_clock.set(crate::transport::now());
+            let tick = move || set_clock.set(crate::transport::now());
+            if let Ok(handle) =
+                set_interval_with_handle(tick, std::time::Duration::from_millis(250))
+            {
+                ticker.set_value(Some(handle));
+            }
+        }
+    });
+    on_cleanup(stop_ticker);
+    Memo::new(move |_| {
+        let now = clock.get();
+        chat.track_figures();
+        chat.read(|t| {
+            let turn = t.turn.as_ref()?;
+            turn.times
+                .total
+                .or_else(|| turn.state.is_busy().then(|| (now - turn.sent_at).max(0.0)))
+        })
+    })
 }
 
 /// The latest turn's chunk arrivals as a small SVG line (chunks so far against time), updated

@@ -19,11 +19,8 @@ pub fn ThemeToggle(
             aria-label=move || format!("Colour theme: {} (change)", theme.get().as_str())
             on:click=move |_| theme.update(|t| *t = t.next())
         >
-            {move || match theme.get() {
-                Theme::Auto => "Theme: auto",
-                Theme::Light => "Theme: light",
-                Theme::Dark => "Theme: dark",
-            }}
+            <span class="cs-theme__word">"Theme: "</span>
+            {move || theme.get().as_str()}
         </button>
     }
 }

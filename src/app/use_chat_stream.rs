@@ -95,7 +95,7 @@ pub struct UseChatStreamReturn {
     pub status: Memo<TurnState>,
     /// The latest turn's latency figures.
     pub timings: Memo<Option<Timings>>,
-    settings: Signal<Settings>,
+    pub(crate) settings: Signal<Settings>,
     options: UseChatStreamOptions,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     reporter: StoredValue<TurnReporter, LocalStorage>,
@@ -240,6 +240,13 @@ impl UseChatStreamReturn {
         self.start(|t, options, at| t.regenerate(options, at));
     }
 
+    /// Asks the model to go on with the last answer (one cut off by the token limit): the
+    /// answer so far is sent as the last assistant message and the new text is appended to it.
+    /// Ignored while a turn is running.
+    pub fn continue_answer(&self) {
+        self.start(|t, options, at| t.continue_answer(options, at));
+    }
+
     /// Replaces the user message at `index` with `text`, forgets what came after it, and sends
     /// the conversation from there. Ignored while a turn is running.
     pub fn edit(&self, index: usize, text: String) {
@@ -285,6 +292,10 @@ impl UseChatStreamReturn {
             return;
         }
         let settings = self.settings.get_untracked();
+        if !settings.problems().is_empty() {
+            // Settings that cannot be sent (the composer says why): nothing is sent.
+            return;
+        }
         let key = self.options.api_key.get_untracked();
         let transcript = self.transcript;
         let sent_at = now();

@@ -190,24 +190,47 @@ impl UseHistoryReturn {
         self.refresh();
     }
 
-    /// Deletes a conversation; deleting the open one empties the screen.
-    pub fn delete(&self, id: &str) {
+    /// Deletes a conversation; deleting the open one empties the screen. Returns what was
+    /// deleted (and whether it was open), for [`restore`](Self::restore).
+    pub fn delete(&self, id: &str) -> Option<(Conversation, bool)> {
+        let was_open = self.current.get_untracked().as_deref() == Some(id);
+        if was_open {
+            // What is on screen may be newer than the last save.
+            self.save();
+        }
+        let deleted = self.store.with_value(|s| s.load(id)).ok();
         let result = self
             .store
             .try_update_value(|s| s.delete(id))
             .unwrap_or(Ok(()));
-        if self.report(result).is_some() && self.current.get_untracked().as_deref() == Some(id) {
+        let ok = self.report(result).is_some();
+        if ok && was_open {
             self.new_chat();
         }
         self.refresh();
+        deleted.filter(|_| ok).map(|c| (c, was_open))
     }
 
-    /// Empties the open conversation and forgets its saved copy.
-    pub fn clear(&self) {
-        match self.current.get_untracked() {
-            Some(id) => self.delete(&id),
-            None => self.new_chat(),
+    /// Puts a deleted conversation back (and reopens it if it was open).
+    pub fn restore(&self, conversation: &Conversation, reopen: bool) {
+        let saved = self.store.try_update_value(|s| s.save(conversation));
+        if saved.and_then(|r| self.report(r)).is_some() {
+            self.refresh();
+            if reopen && !self.chat.status.get_untracked().is_busy() {
+                self.open(&conversation.id);
+            }
         }
+    }
+
+    /// Starts a new conversation; the open one stays saved in the list. Returns the id of the
+    /// conversation that was open (to reopen it), if it had been saved.
+    pub fn clear(&self) -> Option<String> {
+        let previous = self.current.get_untracked();
+        if previous.is_some() {
+            self.save();
+        }
+        self.new_chat();
+        previous
     }
 
     /// Downloads every readable conversation as one JSON file (the documented format); the

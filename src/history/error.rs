@@ -26,11 +26,11 @@ pub enum HistoryError {
         reason: String,
     },
     /// The file's version is not one this build reads.
-    #[error("this history file has version {found}, which this version of chat-stream cannot read (it reads version {supported}){}", if .found.parse::<u64>().is_ok_and(|v| v > VERSION) { "; it was written by a newer chat-stream" } else { "" })]
+    #[error("this history file has version {found}, which this version of chat-stream cannot read (it reads {supported}){}", if .found.parse::<u64>().is_ok_and(|v| v > VERSION) { "; it was written by a newer chat-stream" } else { "" })]
     UnsupportedVersion {
         /// The version found, as written in the file (`missing` when absent).
         found: String,
-        /// The supported versions, e.g. `1`.
+        /// The supported versions, e.g. `versions 1 and 2`.
         supported: String,
     },
     /// The file's top level is malformed (e.g. no `conversations` list).

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::{
     openai::{excerpt, Role},
-    transcript::{Message, MessageStatus, Transcript},
+    transcript::{Message, MessageStats, MessageStatus, Transcript},
 };
 
 use super::HistoryError;
@@ -15,9 +15,9 @@ use super::HistoryError;
 /// The `format` of a history file.
 pub const FORMAT: &str = "chat-stream.history";
 /// The version [`export`] writes.
-pub const VERSION: u64 = 1;
-/// The versions [`import`] reads.
-pub const SUPPORTED_VERSIONS: &[u64] = &[1];
+pub const VERSION: u64 = 2;
+/// The versions [`import`] reads (version 1 files have no finish reasons or figures).
+pub const SUPPORTED_VERSIONS: &[u64] = &[1, 2];
 /// The largest history file [`import`] reads, in bytes (50 MiB).
 pub const MAX_IMPORT_BYTES: usize = 50 * 1024 * 1024;
 /// The most conversations [`import`] reads from one file.
@@ -25,7 +25,7 @@ pub const MAX_CONVERSATIONS: usize = 10_000;
 /// The longest conversation id, in characters.
 pub const MAX_ID_CHARS: usize = 256;
 /// The longest derived title, in characters (including the `…`).
-pub const TITLE_MAX_CHARS: usize = 60;
+pub const TITLE_MAX_CHARS: usize = 200;
 /// The longest title a user may set, in characters (including the `…`).
 pub const USER_TITLE_MAX_CHARS: usize = 200;
 /// The title of a conversation without a user message yet.
@@ -71,7 +71,7 @@ impl From<SavedStatus> for MessageStatus {
 }
 
 /// One message as saved: plain strings instead of block text, and no screen id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedMessage {
     /// Who wrote it.
     pub role: Role,
@@ -102,6 +102,12 @@ pub struct SavedMessage {
     /// The error that ended a failed message (omitted when none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the answer ended, as the server said (`stop`, `length`, ...; omitted when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    /// The figures of the turn that wrote the answer (omitted for prompts and old files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<MessageStats>,
 }
 
 impl SavedMessage {
@@ -114,6 +120,8 @@ impl SavedMessage {
             refusal: String::new(),
             status: SavedStatus::Complete,
             error: None,
+            finish_reason: None,
+            stats: None,
         }
     }
 
@@ -126,6 +134,8 @@ impl SavedMessage {
             refusal: message.refusal.clone(),
             status: message.status.into(),
             error: message.error.clone(),
+            finish_reason: message.finish_reason.clone(),
+            stats: message.stats.clone(),
         }
     }
 
@@ -136,6 +146,8 @@ impl SavedMessage {
             refusal: self.refusal.clone(),
             status: self.status.into(),
             error: self.error.clone(),
+            finish_reason: self.finish_reason.clone(),
+            stats: self.stats.clone(),
             ..Message::default()
         };
         message.content.push_str(&self.content);
@@ -372,11 +384,18 @@ pub fn import(json: &str) -> Result<Vec<Conversation>, HistoryError> {
             })
         }
     }
-    let supported = SUPPORTED_VERSIONS
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let supported = match SUPPORTED_VERSIONS {
+        [one] => format!("version {one}"),
+        [first @ .., last] => format!(
+            "versions {} and {last}",
+            first
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        [] => "no version".to_owned(),
+    };
     match root.get("version") {
         Some(Value::Number(n)) if n.as_u64().is_some_and(|v| SUPPORTED_VERSIONS.contains(&v)) => {}
         found => {

@@ -6,14 +6,14 @@
 //! Times are milliseconds since the Unix epoch (`Date.now()`), passed in by the caller as `now`.
 //! They are not the `performance.now()` marks of a turn.
 //!
-//! # The history file (format `chat-stream.history`, version 1)
+//! # The history file (format `chat-stream.history`, version 2)
 //!
 //! [`export`] writes, and [`import`] reads, one JSON document:
 //!
 //! ```json
 //! {
 //!   "format": "chat-stream.history",
-//!   "version": 1,
+//!   "version": 2,
 //!   "exported_at": 1764000009000,
 //!   "conversations": [
 //!     {
@@ -31,7 +31,23 @@
 //!           "role": "assistant",
 //!           "content": "1, 2, 3, 4",
 //!           "reasoning": "The user wants numbers.",
-//!           "status": "stopped"
+//!           "status": "stopped",
+//!           "stats": {
+//!             "streaming": true,
+//!             "headers_ms": 48.2,
+//!             "first_chunk_ms": 61.0,
+//!             "first_token_ms": 212.4,
+//!             "total_ms": 1180.5,
+//!             "chunks": 9,
+//!             "tokens_per_second": 7.9,
+//!             "rate_source": "counted_chunks",
+//!             "log": [
+//!               {
+//!                 "ms": 61.0,
+//!                 "summary": "{\"role\": \"assistant\", \"content\": \"\"}"
+//!               }
+//!             ]
+//!           }
 //!         },
 //!         {
 //!           "role": "user",
@@ -49,7 +65,8 @@
 //! }
 //! ```
 //!
-//! - `format` must be `"chat-stream.history"` and `version` must be `1` ([`SUPPORTED_VERSIONS`]).
+//! - `format` must be `"chat-stream.history"` and `version` `1` or `2` ([`SUPPORTED_VERSIONS`]);
+//!   version 1 files are read as version 2 files without finish reasons and figures.
 //! - `exported_at`, `created_at`, `updated_at`: milliseconds since the Unix epoch (numbers).
 //! - `id`: any non-empty text without control characters, at most [`MAX_ID_CHARS`] characters.
 //! - `title`: text; `title_set_by_user` (default `false`): the user renamed it, so it is no
@@ -58,6 +75,14 @@
 //! - `messages[].content`: text. `reasoning`, `refusal` (text, omitted when empty), `status`
 //!   (`"complete"`, `"stopped"` or `"failed"`, omitted when complete) and `error` (text, omitted
 //!   when there is none) are optional; `null` reads as absent.
+//! - Version 2 adds, on assistant messages, `finish_reason` (text as the server said it,
+//!   normalised to `stop`, `length`, `tool_calls`, `content_filter` where known) and `stats`:
+//!   the turn's figures ([`MessageStats`](crate::transcript::MessageStats)): `streaming`,
+//!   `headers_ms`, `first_chunk_ms`, `first_token_ms`, `total_ms` (ms after the request was
+//!   sent), `chunks`, `tokens_per_second` with `rate_source` (`server_timings`, `usage`,
+//!   `counted_chunks`), `completion_tokens`, and `log`: the first
+//!   [`LOG_ROWS`](crate::transcript::MessageStats::LOG_ROWS) chunks as `{ms, summary}`. Every
+//!   field of `stats` is optional.
 //! - Fields that a reader does not know are ignored, so a later version can add fields without
 //!   a version bump. Files are at most [`MAX_IMPORT_BYTES`] bytes and
 //!   [`MAX_CONVERSATIONS`] conversations.

@@ -11,6 +11,7 @@ use crate::{protocol::Protocol, transcript::RequestOptions};
 
 mod persist;
 mod theme;
+pub mod validate;
 
 pub use persist::{
     forget_key, load_key, load_settings, load_theme, save_key, save_settings, save_theme,

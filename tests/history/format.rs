@@ -86,10 +86,10 @@ fn import_errors_say_what_and_where() {
         ("{}".into(), "this is not a chat-stream history file: it has no \"format\" field (expected \"chat-stream.history\")"),
         (r#"{"format":"other-app.export","version":1}"#.into(), "this is not a chat-stream history file: its \"format\" is \"other-app.export\" (expected \"chat-stream.history\")"),
         (r#"{"format":7}"#.into(), "this is not a chat-stream history file: its \"format\" is a number (expected \"chat-stream.history\")"),
-        (r#"{"format":"chat-stream.history"}"#.into(), "this history file has version missing, which this version of chat-stream cannot read (it reads version 1)"),
-        (r#"{"format":"chat-stream.history","version":2}"#.into(), "this history file has version 2, which this version of chat-stream cannot read (it reads version 1); it was written by a newer chat-stream"),
-        (r#"{"format":"chat-stream.history","version":"1"}"#.into(), "this history file has version \"1\", which this version of chat-stream cannot read (it reads version 1)"),
-        (r#"{"format":"chat-stream.history","version":0}"#.into(), "this history file has version 0, which this version of chat-stream cannot read (it reads version 1)"),
+        (r#"{"format":"chat-stream.history"}"#.into(), "this history file has version missing, which this version of chat-stream cannot read (it reads versions 1 and 2)"),
+        (r#"{"format":"chat-stream.history","version":3}"#.into(), "this history file has version 3, which this version of chat-stream cannot read (it reads versions 1 and 2); it was written by a newer chat-stream"),
+        (r#"{"format":"chat-stream.history","version":"1"}"#.into(), "this history file has version \"1\", which this version of chat-stream cannot read (it reads versions 1 and 2)"),
+        (r#"{"format":"chat-stream.history","version":0}"#.into(), "this history file has version 0, which this version of chat-stream cannot read (it reads versions 1 and 2)"),
         (r#"{"format":"chat-stream.history","version":1}"#.into(), "the history file is malformed: it has no \"conversations\" list"),
         (file_with("{}"), "the history file is malformed: \"conversations\" is an object, not a list"),
         (file_with(r#"[{"id":"a","title":"t","created_at":0,"updated_at":0,"messages":[]}, "x"]"#), "the history file is malformed at conversations[1]: it is a string, not an object"),
@@ -131,7 +131,7 @@ fn import_error_kinds_carry_their_details() {
     ));
     assert!(matches!(
         import(r#"{"format":"chat-stream.history","version":9}"#),
-        Err(HistoryError::UnsupportedVersion { ref found, ref supported }) if found == "9" && supported == "1"
+        Err(HistoryError::UnsupportedVersion { ref found, ref supported }) if found == "9" && supported == "versions 1 and 2"
     ));
 }
 
@@ -211,7 +211,7 @@ fn a_huge_conversation_round_trips() {
 
 #[test]
 fn titles_come_from_the_first_user_message() {
-    let long = "word ".repeat(30);
+    let long = "word ".repeat(100);
     let cases: Vec<(Vec<SavedMessage>, String)> = vec![
         (vec![user("Count to 20")], "Count to 20".into()),
         (
@@ -229,16 +229,22 @@ fn titles_come_from_the_first_user_message() {
         (vec![user("   "), user("Next one")], "Next one".into()),
         (vec![], "New chat".into()),
         (vec![assistant("only the model")], "New chat".into()),
-        (vec![user(&"x".repeat(60))], "x".repeat(60)),
-        (vec![user(&"x".repeat(61))], format!("{}…", "x".repeat(59))),
+        (vec![user(&"x".repeat(200))], "x".repeat(200)),
+        (
+            vec![user(&"x".repeat(201))],
+            format!("{}…", "x".repeat(199)),
+        ),
         (
             vec![user(&long)],
-            format!("{}…", "word ".repeat(12).trim_end()),
+            format!("{}…", "word ".repeat(40).trim_end()),
         ),
-        (vec![user(&"é".repeat(100))], format!("{}…", "é".repeat(59))),
         (
-            vec![user(&"🦀".repeat(61))],
-            format!("{}…", "🦀".repeat(59)),
+            vec![user(&"é".repeat(300))],
+            format!("{}…", "é".repeat(199)),
+        ),
+        (
+            vec![user(&"🦀".repeat(201))],
+            format!("{}…", "🦀".repeat(199)),
         ),
     ];
     for (messages, expected) in cases {
@@ -327,4 +333,40 @@ fn update_keeps_id_creation_time_and_a_user_title() {
     c.title_set_by_user = true;
     c.update(&t, 30.0);
     assert_eq!(c.title, "Mine");
+}
+
+#[test]
+fn figures_and_finish_reasons_survive_a_save_and_a_reload() {
+    use chat_stream::{openai::Frame, transcript::Transcript};
+    let mut t = Transcript::new();
+    t.begin("Count", &super::options(), 0.0);
+    t.on_headers(30.0);
+    t.apply(super::content("1, 2"), 100.0);
+    t.apply(super::content(", 3"), 150.0);
+    t.apply(
+        super::frame(
+            serde_json::json!({"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}),
+        ),
+        160.0,
+    );
+    t.apply(Frame::Done, 170.0);
+    let saved = Conversation::from_transcript("c1", &t, 1.0, 1.0);
+    let json = export(&[saved], 2.0);
+    let back = import(&json).unwrap().remove(0).to_transcript();
+    let m = &back.messages[1];
+    assert_eq!(m.finish_reason.as_deref(), Some("length"));
+    assert!(m.is_cut_off());
+    assert_eq!(m.stats, t.messages[1].stats);
+    assert_eq!(m.stats.as_ref().unwrap().first_token_ms, Some(100.0));
+}
+
+#[test]
+fn version_1_files_still_import_without_figures() {
+    let v1 = r#"{"format":"chat-stream.history","version":1,"exported_at":0,"conversations":[
+      {"id":"a","title":"t","created_at":0,"updated_at":0,"messages":[
+        {"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}]}"#;
+    let conversations = import(v1).unwrap();
+    let m = &conversations[0].messages[1];
+    assert_eq!(m.content, "Hello");
+    assert!(m.stats.is_none() && m.finish_reason.is_none());
 }

@@ -22,7 +22,7 @@ use chat_stream::{
     history::{derive_title, import, Conversation, HistoryStore, SavedMessage, SavedStatus},
     openai::{Frame, Role},
     storage::MemoryStore,
-    transcript::{RequestOptions, Transcript},
+    transcript::{LoggedChunk, MessageStats, RateSource, RequestOptions, Transcript},
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -72,6 +72,21 @@ fn documented_conversation() -> Conversation {
             SavedMessage {
                 reasoning: "The user wants numbers.".into(),
                 status: SavedStatus::Stopped,
+                stats: Some(MessageStats {
+                    streaming: true,
+                    headers_ms: Some(48.2),
+                    first_chunk_ms: Some(61.0),
+                    first_token_ms: Some(212.4),
+                    total_ms: Some(1180.5),
+                    chunks: 9,
+                    tokens_per_second: Some(7.9),
+                    rate_source: Some(RateSource::CountedChunks),
+                    completion_tokens: None,
+                    log: vec![LoggedChunk {
+                        ms: 61.0,
+                        summary: r#"{"role": "assistant", "content": ""}"#.into(),
+                    }],
+                }),
                 ..assistant("1, 2, 3, 4")
             },
             user("Go on"),

@@ -50,6 +50,8 @@ fn message() -> impl Strategy<Value = SavedMessage> {
                 refusal,
                 status,
                 error,
+                finish_reason: None,
+                stats: None,
             },
         )
 }

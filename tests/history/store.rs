@@ -159,7 +159,8 @@ fn storage_full_keeps_what_was_stored_before() {
         "{error:?}"
     );
     let message = error.to_string();
-    assert!(message.starts_with("browser storage is full: 5.2 KB could not be saved. Delete old conversations, or export your history to a file"), "{message}");
+    // 5,000 characters of text plus its title (the first 200 of them) and the JSON around it.
+    assert!(message.starts_with("browser storage is full: 5.3 KB could not be saved. Delete old conversations, or export your history to a file"), "{message}");
     assert_eq!(entries(&s), before);
 
     // An update of a stored conversation that no longer fits: the previous version stays.
