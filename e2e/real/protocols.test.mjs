@@ -11,6 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   assertBuilt, launchBrowser, DIST_DIR, sel, waitForState, assistantText, optionalText, startRecorder, readRecorder,
+  openSettings,
 } from '../helpers.mjs';
 import { startStaticServer } from '../static-server.mjs';
 import { startLlama, freePort, withPage, openUrl, dataValue, MODEL } from './lib.mjs';
@@ -75,6 +76,7 @@ for (const protocol of ['chat', 'responses', 'anthropic']) {
   test(`${protocol}: one streamed turn from llama-server`, { timeout: TEST_TIMEOUT }, (t) =>
     withPage(browser, t, async (page, probe) => {
       await openUrl(page, appUrl(protocol, true));
+      await openSettings(page);
       await page.locator(sel('api-key')).fill(KEY);
       await startRecorder(page);
       await page.locator(sel('send')).click();
@@ -99,6 +101,7 @@ for (const protocol of ['chat', 'responses', 'anthropic']) {
   test(`${protocol}: one whole JSON answer from llama-server`, { timeout: TEST_TIMEOUT }, (t) =>
     withPage(browser, t, async (page, probe) => {
       await openUrl(page, appUrl(protocol, false));
+      await openSettings(page);
       await page.locator(sel('api-key')).fill(KEY);
       await page.locator(sel('send')).click();
       assert.equal(await waitForState(page, ['done', 'error', 'stopped'], TURN_TIMEOUT), 'done', `error: ${await optionalText(page, 'error')}`);
@@ -115,6 +118,7 @@ test('a wrong key: the error of each protocol names the status', { timeout: TEST
   withPage(browser, t, async (page) => {
     for (const protocol of ['responses', 'anthropic']) {
       await openUrl(page, appUrl(protocol, true));
+      await openSettings(page);
       await page.locator(sel('api-key')).fill('sk-wrong');
       await page.locator(sel('send')).click();
       assert.equal(await waitForState(page, ['done', 'error', 'stopped'], TURN_TIMEOUT), 'error');

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useEnv, openApp, sendPrompt, waitForState, assistantText, optionalText, statValue, runTurn,
-  startRecorder, readRecorder, openChunkLog, until, sel, TEST_TIMEOUT, STATE_TIMEOUT,
+  startRecorder, readRecorder, openChunkLog, openSettings, until, sel, TEST_TIMEOUT, STATE_TIMEOUT,
 } from '../helpers.mjs';
 import {
   HAPPY_TEXT, HAPPY_DELTAS, UTF8_TEXT, MIDSTREAM_ERROR_MESSAGE, AUTH_KEY, LENGTH_DELTAS, TOOL_CALLS,
@@ -28,6 +28,13 @@ const open = (page, protocol, model, { stream = true, params = {} } = {}) =>
 const texts = (page, testid) => page.locator(sel(testid)).evaluateAll((els) => els.map((e) => e.textContent));
 const attrs = (page, testid, name) => page.locator(sel(testid)).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);
 const pretty = (json) => JSON.stringify(JSON.parse(json), null, 2);
+
+/** Types into a settings field the way a user does (in the settings drawer): fill, then leave. */
+async function setField(page, testid, value) {
+  await openSettings(page);
+  await page.locator(sel(testid)).fill(value);
+  await page.locator(sel(testid)).press('Tab');
+}
 
 /** The chunk log's rows, as text. */
 async function chunkRows(page) {
@@ -87,8 +94,7 @@ for (const protocol of TYPED) {
       let r = await runTurn(page, 'Split');
       assert.deepEqual([r.state, r.text], ['done', UTF8_TEXT]);
       assert.equal(r.warning, null, 'no warning: nothing was replaced');
-      await page.locator(sel('model')).fill('mock-crlf');
-      await page.locator(sel('model')).press('Tab');
+      await setField(page, 'model', 'mock-crlf');
       r = await runTurn(page, 'CRLF');
       assert.deepEqual([r.state, r.text], ['done', HAPPY_TEXT]);
     }));
@@ -135,8 +141,7 @@ for (const protocol of TYPED) {
       const terminal = protocol === 'anthropic' ? 'message_stop' : 'response.completed';
       assert.ok(/incomplete/i.test(r.error) && r.error.includes(terminal), r.error);
       assert.equal(posts(protocol)[0].completed, true, 'the body ended cleanly');
-      await page.locator(sel('model')).fill('mock-drop');
-      await page.locator(sel('model')).press('Tab');
+      await setField(page, 'model', 'mock-drop');
       r = await runTurn(page, 'Drop');
       assert.deepEqual([r.state, r.text], ['error', 'Some text before the drop']);
       assert.match(r.error, /incomplete/i);
@@ -148,6 +153,7 @@ for (const protocol of TYPED) {
       let r = await runTurn(page, 'No key');
       assert.equal(r.state, 'error');
       assert.ok(r.error.includes('HTTP 401'), r.error);
+      await openSettings(page);
       await page.locator(sel('api-key')).fill(AUTH_KEY);
       r = await runTurn(page, 'With key');
       assert.deepEqual([r.state, r.text], ['done', HAPPY_TEXT]);
@@ -178,14 +184,12 @@ for (const protocol of TYPED) {
       let r = await runTurn(page, 'At once');
       assert.deepEqual([r.state, r.text], ['done', HAPPY_TEXT]);
       assert.equal(posts(protocol)[0].body.stream, false);
-      await page.locator(sel('model')).fill('mock-tools');
-      await page.locator(sel('model')).press('Tab');
+      await setField(page, 'model', 'mock-tools');
       r = await runTurn(page, 'Tools at once');
       assert.equal(r.state, 'done');
       assert.deepEqual(await attrs(page, 'tool-call', 'data-name'), TOOL_CALLS.map((c) => c.name));
       assert.deepEqual(await texts(page, 'tool-call-args'), TOOL_CALLS.map((c) => pretty(c.arguments)));
-      await page.locator(sel('model')).fill('mock-reasoning');
-      await page.locator(sel('model')).press('Tab');
+      await setField(page, 'model', 'mock-reasoning');
       r = await runTurn(page, 'Think at once');
       assert.deepEqual([r.state, r.text], ['done', ANSWER_AFTER_REASONING]);
       assert.equal((await texts(page, 'thinking-text')).at(-1), REASONING_TEXT);
@@ -254,6 +258,7 @@ test('chat: cut-off, error event and HTTP error scenarios of the other protocols
 test('the API select switches the protocol for the next request; presets set it', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-happy' });
+    await openSettings(page);
     const select = page.locator(sel('protocol'));
     assert.equal(await select.inputValue(), 'chat', 'chat by default');
     assert.deepEqual(await select.locator('option').evaluateAll((os) => os.map((o) => o.value)), ALL);
@@ -276,7 +281,8 @@ test('the API select switches the protocol for the next request; presets set it'
 test('compare mode follows the protocol: both runs on the Responses API', { timeout: TEST_TIMEOUT }, (t) =>
   env.withPage(t, async (page) => {
     await open(page, 'responses', 'mock-happy');
-    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
+    await page.locator(sel('compare-open')).click();
+    await page.locator(sel('compare-prompt')).fill('Compare me');
     await page.locator(sel('compare-run')).click();
     await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-state') === 'done', sel('compare'), { timeout: STATE_TIMEOUT });
     assert.equal(await optionalText(page, 'compare-plain-answer'), HAPPY_TEXT);
