@@ -198,6 +198,24 @@ export const longParagraph = (i) =>
   `Paragraph ${i}. The streamed answer keeps growing so that the conversation log has to scroll; ` +
   'a reader who scrolls up must be left where they are while new text keeps arriving below.';
 
+// ---------------------------------------------------------------------------------------------
+// mock-paced: a stream with known pacing, for the latency lab. The model name sets it:
+//   mock-paced                   first token at 300 ms, then a token every 50 ms, 10 tokens
+//   mock-paced-<X>-<G>-<N>       first token at X ms, a gap of G ms, N tokens (e.g. mock-paced-200-40-8)
+// Times are measured from the moment the request body has arrived, on an absolute schedule (no
+// drift from timer lateness). Headers go out at once, a role-only chunk at X/2, token i (0-based) at
+// X + i*G, then the finish chunk, usage (when asked for: completion_tokens = N), llama.cpp-style
+// `timings` (prompt_ms = X, predicted_n = N, predicted_ms = N*G, predicted_per_second = 1000/G) and
+// [DONE], right after the last token.
+export const PACED_DEFAULTS = { first: 300, gap: 50, tokens: 10 };
+export function pacedParams(model) {
+  const m = /^mock-paced(?:-(\d+)-(\d+)-(\d+))?$/.exec(model);
+  if (!m) return null;
+  if (!m[1]) return { ...PACED_DEFAULTS };
+  return { first: Number(m[1]), gap: Number(m[2]), tokens: Math.max(1, Number(m[3])) };
+}
+export const pacedToken = (i) => `t${i} `;
+
 const FIRST_CHUNK_MS = 60; // role-only chunk
 const FIRST_DELTA_MS = 150; // first content delta (time to first token)
 const DELTA_GAP_MS = 40;
@@ -410,6 +428,46 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
     s.end();
   }
 
+  // mock-paced (see pacedParams): tokens on an absolute schedule from the request's arrival.
+  async function pacedStream(req, res, entry, body, params) {
+    const t0 = Date.now();
+    const p0 = performance.now();
+    // When each token (and the tail) actually went out, ms after t0: under load timers run late,
+    // and the tests compare the client's figures with what the server really did.
+    entry.paced = { ...params, tokenMs: [], endMs: null };
+    const includeUsage = !!(body.stream_options && body.stream_options.include_usage);
+    const meta = { id: `chatcmpl-paced${entry.id}`, created: Math.floor(t0 / 1000), model: entry.model, promptTokens: 7 };
+    Object.assign(entry, { scenario: 'mock-paced', stream: body.stream === true, status: 200 });
+    const s = makeSession(req, res, entry);
+    res.socket?.setNoDelay(true);
+    startSse(req, res);
+    const until = (ms) => s.wait(Math.max(0, t0 + ms - Date.now()));
+    if (!(await until(params.first / 2))) return;
+    s.write(sse(chunkObj(meta, { role: 'assistant', content: '' })));
+    for (let i = 0; i < params.tokens; i++) {
+      if (!(await until(params.first + i * params.gap))) return;
+      if (!s.write(sse(chunkObj(meta, { content: pacedToken(i) })))) return;
+      entry.paced.tokenMs.push(performance.now() - p0);
+    }
+    const tail = [sse(chunkObj(meta, {}, 'length'))];
+    if (includeUsage) tail.push(sse(usageObj(meta, params.tokens)));
+    tail.push(sse({
+      ...chunkEnvelope(meta),
+      choices: [],
+      timings: {
+        prompt_n: meta.promptTokens,
+        prompt_ms: params.first,
+        predicted_n: params.tokens,
+        predicted_ms: params.tokens * params.gap,
+        predicted_per_second: 1000 / params.gap,
+      },
+    }));
+    tail.push(sse('[DONE]'));
+    if (!s.write(tail.join(''))) return;
+    entry.paced.endMs = performance.now() - p0;
+    if (!s.closed) res.end();
+  }
+
   const pieces = (text, size) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
 
   async function chatScenario(req, s, meta, scenario, body, includeUsage) {
@@ -495,6 +553,11 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       });
     }
     const model = typeof body.model === 'string' ? body.model : '';
+    const paced = body.stream === true && pacedParams(model);
+    if (paced) {
+      entry.model = model;
+      return pacedStream(req, res, entry, body, paced);
+    }
     const scenario = SCENARIOS.includes(model) ? model : DEFAULT_SCENARIO;
     const stream = body.stream === true;
     const includeUsage = !!(body.stream_options && body.stream_options.include_usage);

@@ -18,7 +18,9 @@
 //! - [`history`]: saved conversations: the history file format, import / merge, the store;
 //! - [`settings`]: the user's settings, how a page URL or element attributes set them, and
 //!   saving them (with the remembered API key and the theme);
-//! - [`presets`]: provider presets and the models-list parser.
+//! - [`presets`]: provider presets and the models-list parser;
+//! - [`lab`]: the latency lab's statistics, run records, per-target summaries, exports and
+//!   scheduler.
 //!
 //! The browser layers (feature `web`, on by default):
 //! - [`transport`]: the one module that talks to `fetch`: bytes and time stamps;
@@ -59,6 +61,7 @@ pub mod error;
 pub mod events;
 pub mod figures;
 pub mod history;
+pub mod lab;
 pub mod markdown;
 pub mod message_stats;
 pub mod openai;

@@ -70,26 +70,26 @@ pub struct Usage {
     /// Sum of both.
     #[serde(default)]
     pub total_tokens: u64,
-    /// Of the completion tokens, those spent reasoning, when the server says
-    /// (`completion_tokens_details.reasoning_tokens`; the Responses API's
-    /// `output_tokens_details.reasoning_tokens`).
+    /// The part of `completion_tokens` spent on reasoning, when the server says
+    /// (`completion_tokens_details.reasoning_tokens` in Chat Completions,
+    /// `output_tokens_details.reasoning_tokens` in Responses).
     #[serde(
         default,
         rename = "completion_tokens_details",
-        deserialize_with = "reasoning_tokens_of"
+        deserialize_with = "reasoning_of_details"
     )]
     pub reasoning_tokens: Option<u64>,
 }
 
-fn reasoning_tokens_of<'de, D>(d: D) -> Result<Option<u64>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let details = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(details.and_then(|v| {
-        v.get("reasoning_tokens")
-            .and_then(serde_json::Value::as_u64)
-    }))
+/// `completion_tokens_details` → its `reasoning_tokens` (a derived struct, not a JSON value: the
+/// embed stays small).
+fn reasoning_of_details<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Details {
+        #[serde(default)]
+        reasoning_tokens: Option<u64>,
+    }
+    Ok(Option::<Details>::deserialize(d)?.and_then(|d| d.reasoning_tokens))
 }
 
 /// llama.cpp's server-side `timings` object.

@@ -331,6 +331,8 @@ pub struct ChunkMark {
     /// Milliseconds after the request was sent.
     pub ms: f64,
     fields: Box<[(ChunkField, Box<str>)]>,
+    /// What the chunk put on screen: [`Self::ANSWER`] and / or [`Self::REASONING`] bits.
+    carries: u8,
 }
 
 /// A field of a chunk's first delta, as the cookbook prints it.
@@ -351,6 +353,25 @@ enum ChunkField {
 impl ChunkMark {
     /// The longest summary, in characters (an ellipsis marks the cut).
     pub const SUMMARY_CHARS: usize = 200;
+    const ANSWER: u8 = 1;
+    const REASONING: u8 = 2;
+
+    /// The chunk added answer text (or refusal text) to the message. Role-only, usage-only and
+    /// finish chunks carry nothing; a `<think>` tag held back across chunks counts for the
+    /// chunk that completes it.
+    pub fn carries_answer(&self) -> bool {
+        self.carries & Self::ANSWER != 0
+    }
+
+    /// The chunk added reasoning text (a reasoning field, or content inside `<think>`).
+    pub fn carries_reasoning(&self) -> bool {
+        self.carries & Self::REASONING != 0
+    }
+
+    /// The chunk added answer or reasoning text: a generated token (or a few) arrived with it.
+    pub fn carries_token(&self) -> bool {
+        self.carries != 0
+    }
 
     /// The delta as the cookbook prints it, e.g. `{"content": "1"}`: only the fields that were
     /// present, cut to [`Self::SUMMARY_CHARS`] characters.
@@ -448,6 +469,10 @@ pub struct TurnTimes {
     pub first_chunk: Option<f64>,
     /// First non-empty content, reasoning or refusal.
     pub first_token: Option<f64>,
+    /// First answer (or refusal) text.
+    pub first_answer: Option<f64>,
+    /// First reasoning text.
+    pub first_reasoning: Option<f64>,
     /// The turn ended.
     pub total: Option<f64>,
 }
@@ -842,36 +867,47 @@ impl Transcript {
         }
         // Only choice 0 is shown; `n > 1` streams interleave other indexes, which are ignored.
         let mut first = true;
+        let mut carries = 0;
         for choice in chunk.choices {
             if choice.index != 0 {
                 continue;
             }
             let delta = choice.delta;
-            let mut visible = false;
+            let (mut answered, mut reasoned) = (false, false);
             if let Some(text) = delta.content.as_deref().filter(|s| !s.is_empty()) {
                 turn.content_chunks += 1;
                 if turn.think.passes_through() {
                     message.content.push_str(text);
-                    visible = true;
+                    answered = true;
                 } else {
                     let (answer, thought) = turn.think.push(text);
                     message.content.push_str(&answer);
                     message.reasoning.push_str(&thought);
-                    visible = !answer.is_empty() || !thought.is_empty();
+                    answered = !answer.is_empty();
+                    reasoned = !thought.is_empty();
                 }
             }
             if let Some(text) = delta.reasoning_text() {
                 message.reasoning.push_str(text);
-                visible = true;
+                reasoned = true;
             }
             if let Some(text) = delta.refusal.as_deref().filter(|s| !s.is_empty()) {
                 message.refusal.push_str(text);
-                visible = true;
+                answered = true;
             }
             for call in &delta.tool_calls {
-                visible |= add_tool_fragment(&mut message.tool_calls, &mut turn.tool_slots, call);
+                // Tool calls are the answer of a turn that calls tools.
+                answered |= add_tool_fragment(&mut message.tool_calls, &mut turn.tool_slots, call);
             }
-            if visible {
+            if answered {
+                carries |= ChunkMark::ANSWER;
+                turn.times.first_answer.get_or_insert(ms);
+            }
+            if reasoned {
+                carries |= ChunkMark::REASONING;
+                turn.times.first_reasoning.get_or_insert(ms);
+            }
+            if answered || reasoned {
                 turn.times.first_token.get_or_insert(ms);
                 if turn.state == TurnState::Waiting {
                     turn.state = TurnState::Streaming;
@@ -907,6 +943,7 @@ impl Transcript {
         turn.chunks.push(ChunkMark {
             ms,
             fields: fields.into_boxed_slice(),
+            carries,
         });
     }
 

@@ -99,7 +99,8 @@ test('1280×800: settings drawer, history sidebar, compare view; each opener is 
     assert.equal(await sendAndWait(page, 'beside the drawer'), 'done');
     await page.locator(sel('endpoint')).press('Escape');
     assert.equal(await page.locator(sel('endpoint')).isVisible(), false, 'Esc closes the drawer');
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'settings-open', 'focus back on its button');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'settings-open', null, { timeout: 2_000 })
+      .catch(() => assert.fail('focus back on the Settings button'));
     await page.locator(sel('compare-open')).click();
     assert.ok(await page.locator(sel('compare')).isVisible(), 'compare view');
     assert.equal(await page.locator(sel('prompt')).isVisible(), false, 'in place of the chat');
@@ -160,7 +161,8 @@ test('every answer keeps its figures line and finish reason, also after a reload
     // Its own chunk log, on demand.
     const logs = page.locator(sel('message-chunk-log'));
     await logs.first().locator('summary').click();
-    assert.equal(await logs.first().locator('.cs-log__row').count(), Math.min(before[0].chunks, 120));
+    await page.waitForFunction((n) => document.querySelector('[data-testid="message-chunk-log"] ol')?.children.length === n,
+      Math.min(before[0].chunks, 120), { timeout: 2_000 });
     await reloadApp(page);
     await page.locator(sel('assistant-turn')).nth(1).waitFor();
     assert.deepEqual(await read(), before, 'the same figures after a reload');
@@ -290,4 +292,34 @@ test('Clear starts a new chat and offers Undo, which reopens the conversation', 
     await page.locator(sel('undo')).click();
     await waitInPage(page, () => document.querySelector('[data-testid="message-user"]')?.textContent === 'Keep this', null, 'the conversation back');
     assert.equal(await page.locator(sel('message-assistant')).textContent(), echoText(1, 'Keep this'));
+  }));
+
+test('390×844: the compare timeline fits the screen, with legible labels and a legend', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, { viewport: PHONE }, async (page) => {
+    await openApp(page, env, { model: 'mock-happy' });
+    await page.locator(sel('compare-open')).click();
+    await page.locator(sel('compare-prompt')).fill('Say hello');
+    await page.locator(sel('compare-run')).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="compare"]')?.getAttribute('data-state') === 'done', null, { timeout: 15_000 });
+    const m = await page.evaluate(() => {
+      const fig = document.querySelector('[data-testid="compare-timeline"]');
+      const sizes = [...fig.querySelectorAll('.cs-timeline__label, .cs-timeline__tick, .cs-timeline__legend > span')]
+        .map((el) => parseFloat(getComputedStyle(el).fontSize));
+      const r = fig.getBoundingClientRect();
+      return {
+        minFont: Math.min(...sizes),
+        labels: [...fig.querySelectorAll('.cs-timeline__label')].map((e) => e.textContent),
+        legend: fig.querySelector('.cs-timeline__legend')?.textContent ?? '',
+        ticks: fig.querySelectorAll('.cs-timeline__tick').length,
+        marks: fig.querySelectorAll('[data-testid="timeline-mark"]').length,
+        right: r.right,
+        scrolls: fig.scrollWidth > fig.clientWidth + 1,
+        pageScrolls: document.scrollingElement.scrollWidth > innerWidth,
+      };
+    });
+    assert.ok(m.minFont >= 11, `labels stay legible: ${m.minFont}px`);
+    assert.deepEqual(m.labels, ['not streaming', 'streaming']);
+    assert.match(m.legend, /a chunk of the streaming run.*the whole answer, not streaming.*the answer was complete/);
+    assert.ok(m.ticks >= 2 && m.marks >= 2, JSON.stringify(m));
+    assert.ok(m.right <= PHONE.width && !m.scrolls && !m.pageScrolls, `nothing scrolls sideways unseen: ${JSON.stringify(m)}`);
   }));

@@ -231,6 +231,20 @@ test("host CSS (* { all: unset }) cannot break it, its CSS does not leak out, cu
     // #pirate sets --cs-accent on its element.
     const pirateBg = await page.locator(inside('pirate', 'send')).evaluate((b) => getComputedStyle(b).backgroundColor);
     assert.equal(pirateBg, 'rgb(142, 36, 170)');
+    // …and --cs-accent-text, so its Send text stays readable in its dark theme (WCAG AA: 4.5:1).
+    const contrast = await page.locator(inside('pirate', 'send')).evaluate((b) => {
+      const lum = (c) => {
+        const [r, g, bl] = c.match(/\d+/g).slice(0, 3).map((v) => {
+          const x = Number(v) / 255;
+          return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+      };
+      const s = getComputedStyle(b);
+      const [hi, lo] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+      return (hi + 0.05) / (lo + 0.05);
+    });
+    assert.ok(contrast >= 4.5, `pirate Send contrast ${contrast.toFixed(2)}:1 >= 4.5:1`);
     await ask(page, 'first', 'still works');
     await waitState(page, 'first', 'done');
     assert.equal(await answerOf(page, 'first'), echoText(1, 'still works'));

@@ -100,3 +100,55 @@ test('screenshot: history (a few conversations)', { timeout: TEST_TIMEOUT }, (t)
     await waitInPage(page, () => document.querySelectorAll('[data-testid="conversation"]').length === 3, null, '3 conversations');
     await shot(page, 'history');
   }));
+
+const PHONE = { viewport: { width: 390, height: 844 } };
+
+test('screenshot: phone-streaming (390×844, the live figures under the answer)', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, PHONE, async (page) => {
+    await openApp(page, env, { model: 'mock-long' });
+    await sendPrompt(page, 'Write a long answer');
+    await waitInPage(page, () => {
+      const a = document.querySelector('[data-testid="message-assistant"]');
+      return document.querySelector('[data-testid="chat"]').getAttribute('data-state') === 'streaming' && a && a.querySelectorAll('p').length >= 4;
+    }, null, '4 paragraphs while streaming');
+    await shot(page, 'phone-streaming');
+    await page.locator(sel('stop')).click();
+  }));
+
+test('screenshot: settings (the drawer beside the chat)', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, DESKTOP, async (page) => {
+    await openApp(page, env, { model: 'mock-echo' });
+    assert.equal(await sendAndWait(page, 'Hello'), 'done');
+    await page.locator(sel('settings-open')).click();
+    await page.locator(sel('endpoint')).waitFor({ state: 'visible' });
+    await shot(page, 'settings');
+  }));
+
+test('screenshot: compare (both runs on one time axis)', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, DESKTOP, async (page) => {
+    await openApp(page, env, { model: 'mock-happy' });
+    await page.locator(sel('compare-open')).click();
+    await page.locator(sel('compare-prompt')).fill('Say hello');
+    await page.locator(sel('compare-run')).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="compare"]')?.getAttribute('data-state') === 'done', null, { timeout: 15_000 });
+    await shot(page, 'compare');
+  }));
+
+test('screenshot: phone-compare (390×844)', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, PHONE, async (page) => {
+    await openApp(page, env, { model: 'mock-happy' });
+    await page.locator(sel('compare-open')).click();
+    await page.locator(sel('compare-prompt')).fill('Say hello');
+    await page.locator(sel('compare-run')).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="compare"]')?.getAttribute('data-state') === 'done', null, { timeout: 15_000 });
+    await page.locator(sel('compare-timeline')).scrollIntoViewIfNeeded();
+    await shot(page, 'phone-compare');
+  }));
+
+test('screenshot: cut-off (finish reason length, with Continue)', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, DESKTOP, async (page) => {
+    await openApp(page, env, { model: 'mock-echo' });
+    assert.equal(await sendAndWait(page, 'Count [cut]'), 'done');
+    await page.locator(sel('continue')).waitFor({ state: 'visible' });
+    await shot(page, 'cut-off');
+  }));

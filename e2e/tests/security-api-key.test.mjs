@@ -114,6 +114,8 @@ test('a planted API key is sent only as the Bearer header of the completion POST
     assert.deepEqual(traps.dialogs, []);
 
     // --- the exported history ---
+    // (The settings drawer lies over the history column: close it first.)
+    if (await page.locator(sel('settings-drawer')).isVisible()) await page.locator(sel('settings-close')).click();
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('export')).click()]);
     const exported = await fsp.readFile(await download.path(), 'utf8');
     assert.ok(JSON.parse(exported).conversations.length >= 1, 'the export holds the conversation');

@@ -5,6 +5,7 @@ mod compare;
 mod composer;
 mod frame;
 mod history_panel;
+mod lab;
 mod markdown;
 mod messages;
 mod notices;
@@ -16,6 +17,7 @@ mod theme;
 mod tool_calls;
 mod undo;
 mod use_chat_stream;
+mod use_clock;
 mod use_follow_bottom;
 mod use_history;
 
@@ -28,6 +30,7 @@ pub use theme::{Theme, ThemeToggle};
 
 pub use compare::Compare;
 pub use history_panel::HistoryPanel;
+pub use lab::{Lab, LabQuery};
 pub use messages::MessageList;
 pub use settings_panel::SettingsPanel;
 pub use stats::{ChunkLog, Sparkline, TurnStats};
@@ -54,6 +57,7 @@ pub fn App() -> impl IntoView {
         .unwrap_or_default();
     if let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) {
         settings.apply_query(&search);
+        provide_context(LabQuery(crate::lab::runs_from_query(&search)));
     }
     view! { <ChatStream settings=settings persist=true /> }
 }
@@ -246,7 +250,17 @@ pub fn ChatStream(
         }
         .into_any();
     }
-    let pane = RwSignal::new(Pane::Chat);
+    // `?runs=N` opens the latency lab with N prefilled.
+    let lab_runs = use_context::<LabQuery>().and_then(|q| q.0);
+    let pane = RwSignal::new(if lab_runs.is_some() {
+        Pane::Lab
+    } else {
+        Pane::Chat
+    });
+    // The lab is built the first time it is shown, then kept (with its runs) while hidden.
+    let lab_opened = Memo::new(move |was: Option<&bool>| {
+        was.copied().unwrap_or(false) || pane.get() == Pane::Lab
+    });
     let drawer = RwSignal::new(Drawer::Closed);
     let problems = RwSignal::new(Vec::new());
     let header =
@@ -273,6 +287,11 @@ pub fn ChatStream(
     let after = view! {
         <section class="cs-pane" data-testid="compare-pane" hidden=move || pane.get() != Pane::Compare>
             <Compare settings=settings api_key=api_key prompt=prompt />
+        </section>
+        <section class="cs-pane" data-testid="lab-pane" hidden=move || pane.get() != Pane::Lab>
+            <Show when=move || lab_opened.get()>
+                <Lab settings=settings api_key=api_key prompt=prompt runs=lab_runs.unwrap_or(lab::DEFAULT_RUNS) />
+            </Show>
         </section>
         <SettingsDrawer drawer=drawer>
             <SettingsPanel
@@ -314,6 +333,8 @@ pub enum Pane {
     Chat,
     /// Streaming compared with not streaming.
     Compare,
+    /// The latency lab: repeated runs against one or more targets.
+    Lab,
 }
 
 impl Pane {
@@ -322,6 +343,7 @@ impl Pane {
         match self {
             Pane::Chat => "chat",
             Pane::Compare => "compare",
+            Pane::Lab => "lab",
         }
     }
 }
@@ -381,6 +403,7 @@ fn AppHeader(
             <nav class="cs-tabs" role="tablist" aria-label="Views">
                 {tab(Pane::Chat, "chat-open", "Chat")}
                 {tab(Pane::Compare, "compare-open", "Compare")}
+                {tab(Pane::Lab, "lab-open", "Runs")}
             </nav>
             <div class="cs-header__tools">
                 <ThemeToggle theme=theme />

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use leptos::{leptos_dom::helpers::IntervalHandle, prelude::*};
+use leptos::prelude::*;
 
 use super::use_chat_stream::UseChatStreamReturn;
 
@@ -40,25 +40,10 @@ pub fn TurnNotices(
         })
     });
     // A clock that ticks only while waiting, so the note can say for how long.
-    let (clock, set_clock) = signal(crate::transport::now());
-    let ticker = StoredValue::new_local(None::<IntervalHandle>);
-    let stop_ticker = move || {
-        if let Some(Some(handle)) = ticker.try_update_value(Option::take) {
-            handle.clear();
-        }
-    };
-    Effect::new(move |_| {
-        let is_waiting = waiting.with(Option::is_some);
-        stop_ticker();
-        if is_waiting {
-            set_clock.set(crate::transport::now());
-            let tick = move || set_clock.set(crate::transport::now());
-            if let Ok(handle) = set_interval_with_handle(tick, Duration::from_millis(100)) {
-                ticker.set_value(Some(handle));
-            }
-        }
-    });
-    on_cleanup(stop_ticker);
+    let clock = super::use_clock::use_clock(
+        move || waiting.with(Option::is_some),
+        Duration::from_millis(100),
+    );
     view! {
         {move || {
             waiting

@@ -151,28 +151,10 @@ pub fn TurnStats(
 /// Milliseconds since the latest turn's request while it runs (ticking 4 times a second), then
 /// its total.
 fn use_elapsed(chat: UseChatStreamReturn) -> Memo<Option<f64>> {
-    use leptos::leptos_dom::helpers::IntervalHandle;
-    let (clock, set_clock) = signal(crate::transport::now());
-    let ticker = StoredValue::new_local(None::<IntervalHandle>);
-    let stop_ticker = move || {
-        if let Some(Some(handle)) = ticker.try_update_value(Option::take) {
-            handle.clear();
-        }
-    };
-    Effect::new(move |_| {
-        let busy = chat.status.get().is_busy();
-        stop_ticker();
-        if busy {
-            set_clock.set(crate::transport::now());
-            let tick = move || set_clock.set(crate::transport::now());
-            if let Ok(handle) =
-                set_interval_with_handle(tick, std::time::Duration::from_millis(250))
-            {
-                ticker.set_value(Some(handle));
-            }
-        }
-    });
-    on_cleanup(stop_ticker);
+    let clock = super::use_clock::use_clock(
+        move || chat.status.get().is_busy(),
+        std::time::Duration::from_millis(250),
+    );
     Memo::new(move |_| {
         let now = clock.get();
         chat.track_figures();

@@ -460,9 +460,11 @@ impl FrameRenderer {
             // frame of the first token is written once.
             self.frame_pending.set(false);
             self.figures_at.set(now());
-            self.chat.report();
+            // The state and the view first, then the callbacks: a `done` handler that sends the
+            // next turn at once finds the chat idle.
             self.chat.transcript.notify();
             self.chat.redraw.all();
+            self.chat.report();
         } else if !self.frame_pending.replace(true) {
             let pending = Rc::clone(&self.frame_pending);
             let figures_at = Rc::clone(&self.figures_at);

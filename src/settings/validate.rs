@@ -6,6 +6,9 @@ use super::Settings;
 
 /// The lowest and highest temperature accepted (OpenAI's range; others are narrower).
 pub const TEMPERATURE_RANGE: (f32, f32) = (0.0, 2.0);
+/// [`TEMPERATURE_RANGE`] in words (spelled out: formatting a float would pull the float
+/// printer into the wasm bundles).
+const TEMPERATURE_WORDS: &str = "from 0 to 2";
 /// The largest max-tokens value accepted (2^20: above any model's output limit).
 pub const MAX_TOKENS_LIMIT: u32 = 1 << 20;
 
@@ -43,18 +46,26 @@ pub fn parse_temperature(text: &str) -> Result<Option<f32>, Problem> {
     if text.is_empty() {
         return Ok(None);
     }
-    let (lo, hi) = TEMPERATURE_RANGE;
     text.replace('\u{2212}', "-")
         .parse::<f32>()
         .ok()
-        .filter(|t| (lo..=hi).contains(t))
+        .filter(|t| in_range(*t))
         .map(Some)
-        .ok_or_else(|| Problem {
-            field: Field::Temperature,
-            message: format!(
-                "Temperature must be a number from {lo} to {hi} (it is “{text}”), or empty for the server's default."
-            ),
-        })
+        .ok_or_else(|| temperature_problem(text))
+}
+
+fn in_range(t: f32) -> bool {
+    let (lo, hi) = TEMPERATURE_RANGE;
+    (lo..=hi).contains(&t)
+}
+
+fn temperature_problem(typed: &str) -> Problem {
+    Problem {
+        field: Field::Temperature,
+        message: format!(
+            "Temperature must be a number {TEMPERATURE_WORDS} (it is “{typed}”), or empty for the server's default."
+        ),
+    }
 }
 
 /// Reads the max-tokens field: empty is "no limit sent" (`None`).
@@ -80,10 +91,15 @@ impl Settings {
     /// (a Leptos app) are checked with the same rules as the form.
     pub fn problems(&self) -> Vec<Problem> {
         let mut out = Vec::new();
-        if let Some(t) = self.temperature {
-            if let Err(p) = parse_temperature(&t.to_string()) {
-                out.push(p);
-            }
+        if let Some(t) = self.temperature.filter(|t| !in_range(*t)) {
+            let typed = if t.is_nan() {
+                "not a number".to_owned()
+            } else if t < 0.0 {
+                "below 0".to_owned()
+            } else {
+                "above 2".to_owned()
+            };
+            out.push(temperature_problem(&typed));
         }
         if let Some(n) = self.max_tokens {
             if let Err(p) = parse_max_tokens(&n.to_string()) {

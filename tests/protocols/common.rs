@@ -163,7 +163,7 @@ pub fn finish(reason: Option<&str>, usage: Option<(u64, u64, u64)>) -> Frame {
             prompt_tokens: p,
             completion_tokens: c,
             total_tokens: t,
-            ..Usage::default()
+            reasoning_tokens: None,
         });
     }
     frame
