@@ -196,8 +196,10 @@ export function appUrl(env, { model = 'mock-happy', stream = true, endpoint, par
 export async function openApp(page, env, opts = {}) {
   await page.goto(appUrl(env, opts), { waitUntil: 'load', timeout: LOAD_TIMEOUT });
   await page.locator(sel('chat')).waitFor({ state: 'attached', timeout: LOAD_TIMEOUT });
-  await page.locator(sel('prompt')).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
-  await page.locator(sel('send')).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
+  // A page opened on another view (`?runs=N`: the lab) shows that view instead of the chat.
+  const pane = await page.locator(sel('chat')).getAttribute('data-pane');
+  const shown = pane === 'lab' ? [sel('lab')] : [sel('prompt'), sel('send')];
+  for (const s of shown) await page.locator(s).waitFor({ state: 'visible', timeout: LOAD_TIMEOUT });
   return page;
 }
 

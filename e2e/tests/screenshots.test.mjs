@@ -152,3 +152,15 @@ test('screenshot: cut-off (finish reason length, with Continue)', { timeout: TES
     await page.locator(sel('continue')).waitFor({ state: 'visible' });
     await shot(page, 'cut-off');
   }));
+
+test('screenshot: lab (the Runs view after 10 paced runs against two targets)', { timeout: TEST_TIMEOUT }, (t) =>
+  withPageOpts(env, t, DESKTOP, async (page) => {
+    await openApp(page, env, { model: 'mock-paced-120-30-12', params: { runs: '10' } });
+    await page.locator(sel('lab-add-target')).click();
+    await page.locator(sel('lab-run')).click();
+    await page.waitForFunction(() => {
+      const r = [...document.querySelectorAll('[data-testid="lab-result"]')];
+      return r.length === 2 && r.every((e) => e.getAttribute('data-runs') === '10');
+    }, null, { timeout: 60_000 });
+    await shot(page, 'lab');
+  }));
