@@ -12,6 +12,12 @@
 //
 //   node e2e/hostile-server.mjs --port 8788 [--host 127.0.0.1]
 //
+// It speaks the three protocols by path (`…/chat/completions`, `…/responses`, `…/messages`): the
+// scenarios built from `events()` (and the byte-split, in-band error and HTTP 401 ones) are
+// written in the protocol of the path with protocol-wire.mjs; the others stay Chat Completions.
+// In the typed protocols a finish without the terminal event (`hostile-finish-no-done`) is an
+// incomplete answer: only `response.completed` / `message_stop` end their streams.
+//
 // The scenario is chosen by the request body's `model` (`hostile-<name>`, see SCENARIOS) or, for
 // what must be decided before any body is seen (CORS preflights), by a path prefix:
 // `/s/<scenario>/v1/chat/completions` (the app's endpoint is then `${url}/s/<scenario>/v1`).
@@ -20,6 +26,8 @@
 //   OPTIONS *                                 CORS preflight (reflects Origin), except the CORS scenarios
 //   GET  /v1/models                           the scenario names
 //   POST [/s/<scenario>]/v1/chat/completions  the scripted completion
+//   POST [/s/<scenario>]/v1/responses         the same in the OpenAI Responses API
+//   POST [/s/<scenario>]/v1/messages          the same in the Anthropic Messages API
 //   POST /redirected/v1/chat/completions      target of hostile-redirect
 //   GET  /__log, POST /__reset                the request log (below) / clear it
 //
@@ -36,6 +44,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { listen, parseArgs } from './server-util.mjs';
+import { ALLOWED_HEADERS, Wire, errorBody, protocolOfPath } from './protocol-wire.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Texts. Every answer is one line of plain words (no markdown markup), so the exact assertions on
@@ -322,12 +331,16 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
    * (unless `finish: false`), [DONE] (unless `done: false`).
    */
   function events(entry, deltas, { finish = true, done = true, eol = '\n', doneText = '[DONE]' } = {}) {
+    if (entry.protocol !== 'chat') return wire(entry, eol).events(deltas, { finish, done });
     const out = [sse(chunk(entry, { role: 'assistant', content: '' }), eol)];
     for (const d of deltas) out.push(sse(chunk(entry, { content: d }), eol));
     if (finish) out.push(sse(chunk(entry, {}, 'stop'), eol));
     if (done) out.push(sse(doneText, eol));
     return out;
   }
+
+  /** The writer of the request's protocol. */
+  const wire = (entry, eol = '\n') => new Wire(entry.protocol, { id: `hostile${entry.id}`, model: entry.model || DEFAULT_SCENARIO, eol });
 
   /** Writes each event as its own chunk with delays; false once the client has gone. */
   async function writeEvents(s, evs, { first = FIRST_CHUNK_MS, gap = DELTA_GAP_MS, entry } = {}) {
@@ -374,7 +387,9 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         if (!(await s.wait(FIRST_CHUNK_MS))) return;
         // A compact chunk shape keeps the stream short (~500 bytes, ~1 s at 1 byte per ~2 ms).
         const compact = (delta, fr = null) => sse({ choices: [{ index: 0, delta, finish_reason: fr }] });
-        const all = [compact({ role: 'assistant', content: '' }), ...D.map((d) => compact({ content: d })), compact({}, 'stop'), sse('[DONE]')].join('');
+        const all = entry.protocol === 'chat'
+          ? [compact({ role: 'assistant', content: '' }), ...D.map((d) => compact({ content: d })), compact({}, 'stop'), sse('[DONE]')].join('')
+          : events(entry, D).join('');
         if (!(await s.writeBytes(all, 1))) return;
         return s.end();
       }
@@ -382,7 +397,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         // CR-only line endings, and `data:[DONE]` without the space.
         startSse(req, res, entry);
         if (!(await writeEvents(s, events(entry, D, { eol: '\r', doneText: '[DONE]' }).map((e, i, a) =>
-          i === a.length - 1 ? 'data:[DONE]\r\r' : e)))) return;
+          i === a.length - 1 && entry.protocol === 'chat' ? 'data:[DONE]\r\r' : e)))) return;
         return s.end();
       }
       case 'hostile-crlf-split': {
@@ -405,13 +420,17 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         startSse(req, res, entry);
         if (!(await s.wait(FIRST_CHUNK_MS))) return;
         const bom = Buffer.from([0xef, 0xbb, 0xbf]);
-        const first = Buffer.from(sse(chunk(entry, { role: 'assistant', content: D[0] })));
+        const w = entry.protocol === 'chat' ? null : wire(entry);
+        const first = Buffer.from(w ? [...w.start(), ...w.text(D[0])].join('') : sse(chunk(entry, { role: 'assistant', content: D[0] })));
         if (scenario === 'hostile-bom-split') {
           if (!s.write(bom.subarray(0, 1))) return;
           if (!(await s.wait(15))) return;
           if (!s.write(Buffer.concat([bom.subarray(1), first]))) return;
         } else if (!s.write(Buffer.concat([bom, first]))) return;
-        if (!(await writeEvents(s, events(entry, D.slice(1)).slice(1), { first: DELTA_GAP_MS }))) return;
+        const rest = w
+          ? [...D.slice(1).map((d) => w.text(d).join('')), w.finish('stop').join(''), w.done().join('')]
+          : events(entry, D.slice(1)).slice(1);
+        if (!(await writeEvents(s, rest, { first: DELTA_GAP_MS }))) return;
         return s.end();
       }
       case 'hostile-comments-first': {
@@ -504,7 +523,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         // 307 to another path on the same server (CORS headers on both); the body is re-POSTed.
         if (!entry.path.startsWith('/redirected/')) {
           entry.status = 307;
-          res.writeHead(307, { ...corsHeaders(req), location: '/redirected/v1/chat/completions', 'content-length': '0' });
+          res.writeHead(307, { ...corsHeaders(req), location: `/redirected${entry.path.slice(entry.path.indexOf('/v1/'))}`, 'content-length': '0' });
           return res.end();
         }
         startSse(req, res, entry);
@@ -541,6 +560,16 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         if (!(await writeEvents(s, events(entry, D, { finish: false, done: false })))) return;
         if (!(await s.wait(DELTA_GAP_MS))) return;
         const msg = ERRORS[scenario];
+        if (entry.protocol !== 'chat') {
+          // The typed protocols' failure events: `response.failed` / Anthropic `error` for the
+          // OpenAI shape, the `error` event otherwise; then text, a finish and the terminal event.
+          const w = wire(entry);
+          s.write((scenario === 'hostile-inband-openai' ? w.error(msg) : w.errorEvent(msg)).join(''));
+          entry.marks.errorAt = Date.now();
+          if (!(await s.wait(DELTA_GAP_MS))) return;
+          s.write([...w.text(AFTER_ERROR_TEXT), ...w.finish('stop'), ...w.done()].join(''));
+          return s.end();
+        }
         const frame = {
           'hostile-inband-openai': sse({ error: { message: msg, type: 'server_error', param: null, code: null } }),
           'hostile-inband-string': sse({ error: msg }),
@@ -558,6 +587,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         return s.end();
       }
       case 'hostile-http-401':
+        if (entry.protocol === 'anthropic') return sendJson(req, res, entry, 401, errorBody('anthropic', ERRORS[scenario], 'authentication_error'));
         return sendJson(req, res, entry, 401, { error: { message: ERRORS[scenario], type: 'authentication_error', code: 401 } });
       case 'hostile-http-429':
         return sendJson(
@@ -801,7 +831,7 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
           ...corsHeaders(req),
           'access-control-allow-methods': 'POST, GET, OPTIONS',
           // reor#379: a server whose preflight does not allow the Authorization header.
-          'access-control-allow-headers': pathScenario === 'hostile-cors-no-auth-header' ? 'content-type' : 'content-type, authorization',
+          'access-control-allow-headers': pathScenario === 'hostile-cors-no-auth-header' ? 'content-type' : ALLOWED_HEADERS,
           'access-control-max-age': '0',
           'content-length': '0',
         });
@@ -813,7 +843,8 @@ export async function startHostileServer({ port = 0, host = '127.0.0.1', quiet =
         res.writeHead(200, { ...corsHeaders(req), 'content-type': 'application/json' });
         return res.end(body);
       }
-      if (req.method === 'POST' && /^(\/redirected)?(\/v1)?\/chat\/completions$/.test(path)) {
+      if (req.method === 'POST' && /^(\/redirected)?(\/v1)?\/(chat\/completions|responses|messages)$/.test(path)) {
+        entry.protocol = protocolOfPath(path);
         return await handleCompletion(req, res, entry, pathScenario);
       }
       entry.status = 404;

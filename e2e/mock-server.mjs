@@ -1,4 +1,5 @@
-// Scripted OpenAI-compatible chat server for chat-stream's end-to-end tests.
+// Scripted chat server for chat-stream's end-to-end tests: OpenAI Chat Completions, and the
+// OpenAI Responses and Anthropic Messages APIs (see PROTOCOL SCENARIOS below).
 //
 // Streams with REAL delays: every write is sent as its own HTTP chunk (TCP_NODELAY, setTimeout
 // between writes), so the browser's ReadableStream sees the bytes arrive the way a real server
@@ -11,10 +12,13 @@
 //   node e2e/mock-server.mjs --port 8787 [--host 127.0.0.1]
 //
 // Routes:
-//   OPTIONS *                      CORS preflight (reflects Origin; allows content-type, authorization)
+//   OPTIONS *                      CORS preflight (reflects Origin; allows content-type, authorization,
+//                                  x-api-key, anthropic-version, anthropic-dangerous-direct-browser-access)
 //   GET  /v1/models                OpenAI model list; the ids are the scenario names
 //   GET  /auth/v1/models           the same list, but 401 (AUTH_ERROR) unless `Authorization: Bearer sk-test-123`
 //   POST /v1/chat/completions      scripted completion, streaming (SSE) or not
+//   POST /v1/responses             the same scenarios in the OpenAI Responses API
+//   POST /v1/messages              the same scenarios in the Anthropic Messages API
 //   GET  /__log                    JSON array of the requests received (see `LogEntry` below)
 //   POST /__reset                  clears the log
 //
@@ -28,6 +32,7 @@
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { listen, parseArgs } from './server-util.mjs';
+import { ALLOWED_HEADERS, Wire, errorBody, keyOf, protocolOfPath, requestMessages, requestProblem, wholeBody } from './protocol-wire.mjs';
 
 export const HAPPY_TEXT = 'Hello! This is a streamed answer from the mock server.';
 // Ten deltas, each word with its leading space.
@@ -49,6 +54,8 @@ export const AUTH_ERROR = {
 };
 export const SLOW_INTERVAL_MS = 200;
 export const SLOW_DURATION_MS = 60_000;
+/** Scenarios that /v1/chat/completions also plays with the protocol player. */
+const PROTOCOL_ONLY = ['mock-length', 'mock-tools', 'mock-error-event', 'mock-http-error'];
 
 export const SCENARIOS = [
   'mock-happy',
@@ -69,8 +76,45 @@ export const SCENARIOS = [
   'mock-reasoning-alt',
   'mock-reasoning-only',
   'mock-long',
+  // Every protocol: see PROTOCOL SCENARIOS below.
+  'mock-length',
+  'mock-tools',
+  'mock-error-event',
+  'mock-http-error',
 ];
 const DEFAULT_SCENARIO = 'mock-happy';
+
+// ---------------------------------------------------------------------------------------------
+// PROTOCOL SCENARIOS: on /v1/responses and /v1/messages, these scenarios (by `model`) are written
+// in that protocol with protocol-wire.mjs; the last four are served on /v1/chat/completions too.
+//
+// mock-happy / mock-auth   HAPPY_DELTAS, then the finish (`stop`) and the terminal event; mock-auth
+//                          first answers 401 in the protocol's envelope unless the key is AUTH_KEY in
+//                          the protocol's key header (Bearer, or x-api-key for /v1/messages)
+// mock-echo                `Answer N: you said "<last user message>".` (reads `input` / `messages`)
+// mock-midstream-error     "Partial ", "answer ", then the in-stream failure (`response.failed`,
+//                          Anthropic `error` overloaded_error), then more text that must be ignored
+// mock-error-event         the same with the Responses API's top-level `error` event
+// mock-drop                "Some text ", "before the drop", then the socket is destroyed
+// mock-truncated           "Some text ", "before the end", the finish, then a clean end of the body
+//                          WITHOUT the terminal event (`response.completed`, `message_stop`)
+// mock-utf8                UTF8_DELTAS, every event cut inside every multi-byte character
+// mock-crlf                HAPPY_DELTAS with CRLF line endings and a keep-alive first
+// mock-slow                "tick N " every 200 ms for 60 s
+// mock-reasoning           REASONING_PARTS as reasoning, then ANSWER_AFTER_REASONING
+// mock-length              LENGTH_DELTAS, cut off: finish_reason `length`, `response.incomplete` with
+//                          `max_output_tokens`, stop_reason `max_tokens`
+// mock-tools               TOOL_CALLS (two calls, no text), arguments in TOOL_ARG_PIECE-byte pieces;
+//                          finish reason `tool_calls` / `tool_use`
+// mock-http-error          HTTP 529 (Anthropic) or 500 with HTTP_ERROR_MESSAGE in the envelope
+// Without streaming, each answers its whole body (`wholeBody`); mock-http-error its HTTP error.
+export const LENGTH_DELTAS = ['This answer ', 'is cut ', 'off by'];
+export const TOOL_CALLS = [
+  { id: 'call_weather_1', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+  { id: 'call_time_2', name: 'get_time', arguments: '{"zone":"Europe/Paris","format":"24h"}' },
+];
+export const TOOL_ARG_PIECE = 5;
+export const HTTP_ERROR_MESSAGE = 'Overloaded: try again later.';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios of the chat experience.
@@ -535,6 +579,10 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       }
     }
 
+    if (PROTOCOL_ONLY.includes(scenario)) {
+      return playProtocol(req, res, entry, 'chat', scenario, body, stream);
+    }
+
     if (scenario === 'mock-echo') {
       const last = [...body.messages].reverse().find((m) => m && m.role === 'user');
       if (last && /\[http-500\]/.test(String(last.content))) {
@@ -623,6 +671,133 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       default:
         return streamDeltas(s, meta, HAPPY_DELTAS, { includeUsage });
     }
+  }
+
+  // The scenarios of the other protocols (and the protocol-only ones on chat/completions).
+  async function handleProtocol(req, res, entry, protocol) {
+    const raw = await readBody(req);
+    entry.rawBody = raw.toString('utf8');
+    entry.protocol = protocol;
+    let body;
+    try {
+      body = JSON.parse(entry.rawBody);
+    } catch {
+      entry.status = 400;
+      return sendJson(req, res, 400, errorBody(protocol, 'Invalid JSON in request body.'));
+    }
+    entry.body = body;
+    const problem = requestProblem(protocol, body, req.headers);
+    if (problem) {
+      entry.status = 400;
+      return sendJson(req, res, 400, errorBody(protocol, problem));
+    }
+    const model = typeof body.model === 'string' ? body.model : '';
+    const scenario = SCENARIOS.includes(model) ? model : DEFAULT_SCENARIO;
+    const stream = body.stream === true;
+    Object.assign(entry, { model, scenario, stream });
+    if (scenario === 'mock-auth' && keyOf(protocol, req.headers) !== AUTH_KEY) {
+      entry.status = 401;
+      await sleep(30);
+      const message = protocol === 'anthropic' ? 'invalid x-api-key' : AUTH_ERROR.error.message;
+      return sendJson(req, res, 401, errorBody(protocol, message, protocol === 'anthropic' ? 'authentication_error' : 'invalid_request_error', 'invalid_api_key'));
+    }
+    return playProtocol(req, res, entry, protocol, scenario, body, stream);
+  }
+
+  async function playProtocol(req, res, entry, protocol, scenario, body, stream) {
+    entry.protocol = protocol;
+    const messages = requestMessages(protocol, body);
+    const wire = new Wire(protocol, {
+      id: `mock${entry.id}`,
+      model: entry.model || DEFAULT_SCENARIO,
+      eol: scenario === 'mock-crlf' ? '\r\n' : '\n',
+      promptTokens: JSON.stringify(messages).length >> 2,
+    });
+    const s = makeSession(req, res, entry);
+    s.end = () => {
+      if (!s.closed) res.end();
+    };
+    res.socket?.setNoDelay(true);
+    if (scenario === 'mock-http-error') {
+      if (!(await s.wait(FIRST_CHUNK_MS))) return;
+      const status = protocol === 'anthropic' ? 529 : 500;
+      entry.status = status;
+      return sendJson(req, res, status, errorBody(protocol, HTTP_ERROR_MESSAGE, protocol === 'anthropic' ? 'overloaded_error' : 'server_error'));
+    }
+    let deltas = HAPPY_DELTAS;
+    if (scenario === 'mock-echo') {
+      const user = [...messages].reverse().find((m) => m && m.role === 'user');
+      const text = typeof user?.content === 'string' ? user.content : JSON.stringify(user?.content ?? '');
+      deltas = echoText(bump('mock-echo'), text).split(/(?= )/);
+    } else if (scenario === 'mock-utf8') deltas = UTF8_DELTAS;
+    else if (scenario === 'mock-length') deltas = LENGTH_DELTAS;
+    else if (scenario === 'mock-midstream-error' || scenario === 'mock-error-event') deltas = MIDSTREAM_ERROR_DELTAS;
+    else if (scenario === 'mock-drop') deltas = DROP_DELTAS;
+    else if (scenario === 'mock-truncated') deltas = TRUNCATED_DELTAS;
+    else if (scenario === 'mock-slow') deltas = Array.from({ length: Math.floor(SLOW_DURATION_MS / SLOW_INTERVAL_MS) }, (_, i) => `tick ${i} `);
+    else if (scenario === 'mock-tools' || scenario === 'mock-reasoning') deltas = scenario === 'mock-reasoning' ? [ANSWER_AFTER_REASONING] : [];
+    const reason = scenario === 'mock-length' ? 'length' : scenario === 'mock-tools' ? 'tool_calls' : 'stop';
+
+    if (!stream) {
+      if (scenario === 'mock-drop') {
+        if (!(await s.wait(FIRST_DELTA_MS))) return;
+        entry.dropped = true;
+        return res.socket?.destroy();
+      }
+      if (!(await s.wait(FIRST_DELTA_MS + DELTA_GAP_MS * deltas.length))) return;
+      entry.status = 200;
+      return sendJson(req, res, 200, wholeBody(protocol, {
+        id: wire.id,
+        model: wire.model,
+        text: deltas.join(''),
+        reasoning: scenario === 'mock-reasoning' ? REASONING_TEXT : '',
+        tools: scenario === 'mock-tools' ? TOOL_CALLS : [],
+        reason,
+        promptTokens: wire.promptTokens,
+        completionTokens: Math.max(1, deltas.length),
+      }));
+    }
+
+    entry.status = 200;
+    startSse(req, res);
+    // Each step: its events, written as one network write after `gap` ms.
+    const steps = [];
+    if (scenario === 'mock-crlf') steps.push([wire.ping().join('')]);
+    steps.push(wire.start());
+    if (scenario === 'mock-reasoning') for (const r of REASONING_PARTS) steps.push(wire.reasoning(r));
+    for (const d of deltas) steps.push(wire.text(d));
+    if (scenario === 'mock-tools') {
+      TOOL_CALLS.forEach((call, index) => {
+        steps.push(wire.toolStart(index, call.id, call.name));
+        for (let i = 0; i < call.arguments.length; i += TOOL_ARG_PIECE) steps.push(wire.toolArgs(index, call.arguments.slice(i, i + TOOL_ARG_PIECE)));
+      });
+    }
+    const failing = scenario === 'mock-midstream-error' || scenario === 'mock-error-event';
+    if (failing) {
+      steps.push(scenario === 'mock-error-event' ? wire.errorEvent(MIDSTREAM_ERROR_MESSAGE) : wire.error(MIDSTREAM_ERROR_MESSAGE));
+      // Nothing after the failure may show: more text, a finish, the terminal event.
+      steps.push([...wire.text(' SHOULD NOT APPEAR'), ...wire.finish('stop'), ...wire.done()]);
+    } else if (scenario !== 'mock-drop') {
+      steps.push(wire.finish(reason, { usage: true }));
+      if (scenario !== 'mock-truncated') steps.push(wire.done());
+    }
+    const gap = scenario === 'mock-slow' ? SLOW_INTERVAL_MS : scenario === 'mock-tools' ? 15 : DELTA_GAP_MS;
+    for (let i = 0; i < steps.length; i++) {
+      if (!(await s.wait(i === 0 ? FIRST_CHUNK_MS : i === 1 ? FIRST_DELTA_MS - FIRST_CHUNK_MS : gap))) return;
+      const bytes = Buffer.from(steps[i].join(''), 'utf8');
+      if (scenario === 'mock-utf8') {
+        for (const piece of splitInsideMultibyte(bytes)) {
+          if (!s.write(piece)) return;
+          if (!(await s.wait(UTF8_GAP_MS))) return;
+        }
+      } else if (!s.write(bytes)) return;
+    }
+    if (scenario === 'mock-drop') {
+      if (!(await s.wait(100))) return;
+      entry.dropped = true;
+      return res.socket?.destroy();
+    }
+    return s.end();
   }
 
   async function nonStreaming(req, res, s, entry, meta, scenario) {
@@ -719,7 +894,7 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
         res.writeHead(204, {
           ...corsHeaders(req),
           'access-control-allow-methods': 'POST, GET, OPTIONS',
-          'access-control-allow-headers': 'content-type, authorization',
+          'access-control-allow-headers': ALLOWED_HEADERS,
           'access-control-max-age': '600',
           'content-length': '0',
         });
@@ -746,6 +921,9 @@ export async function startMockServer({ port = 0, host = '127.0.0.1', quiet = tr
       }
       if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
         return await handleCompletion(req, res, entry);
+      }
+      if (req.method === 'POST' && /^(\/v1)?\/(responses|messages)$/.test(path)) {
+        return await handleProtocol(req, res, entry, protocolOfPath(path));
       }
       entry.status = 404;
       return sendJson(req, res, 404, {

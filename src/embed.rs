@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `chat-stream:start` | [`ChatStart`](crate::events::ChatStart): `prompt`, `endpoint`, `model`, `stream` |
 //! | `chat-stream:delta` | [`ChatDelta`](crate::events::ChatDelta): `text`, `reasoning` (new text only) |
-//! | `chat-stream:done` | [`ChatDone`](crate::events::ChatDone): `text`, `reasoning`, `stopped`, `finishReason`, `timings`, `usage` |
+//! | `chat-stream:done` | [`ChatDone`](crate::events::ChatDone): `text`, `reasoning`, `stopped`, `finishReason`, `timings`, `usage`, `toolCalls` |
 //! | `chat-stream:error` | [`ChatFailure`](crate::events::ChatFailure): `message`, `status`, `text`, `timings` |
 //!
 //! All bubble and are composed (they cross shadow boundaries). No detail ever holds the API key.
@@ -192,7 +192,8 @@ impl EmbedHandle {
         }
     }
 
-    /// Sets the API key (empty: none). Only ever sent as `Authorization: Bearer`.
+    /// Sets the API key (empty: none). Only ever sent in the protocol's one key header:
+    /// `Authorization: Bearer` (chat, responses) or `x-api-key` (anthropic).
     #[wasm_bindgen(js_name = setApiKey)]
     pub fn set_api_key(&self, key: String) {
         if let Some(e) = &self.inner {

@@ -33,6 +33,15 @@ pub enum ChatError {
         /// The decoder held an unterminated event at the end.
         cut_mid_event: bool,
     },
+    /// A Responses or Anthropic stream ended without its terminal event (`response.completed`,
+    /// `message_stop`, …): whatever came before it, the answer is incomplete.
+    #[error("incomplete response: the stream ended before the server finished the answer (no {missing}){}", if *.cut_mid_event { "; the last event was cut off" } else { "" })]
+    Unterminated {
+        /// The event that should have ended the stream.
+        missing: &'static str,
+        /// The decoder held an unterminated event at the end.
+        cut_mid_event: bool,
+    },
     /// The connection dropped while the answer was streaming.
     #[error(
         "incomplete response: the connection dropped before the server finished the answer ({0})"

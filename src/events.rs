@@ -38,7 +38,7 @@
 
 use serde::Serialize;
 
-use crate::transcript::{RateSource, Transcript, TurnState};
+use crate::transcript::{RateSource, ToolCall, Transcript, TurnState};
 
 /// A turn started (`chat-stream:start`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,6 +92,9 @@ pub struct UsageReport {
     pub completion_tokens: u64,
     /// Both.
     pub total_tokens: u64,
+    /// Of the completion tokens, those spent reasoning, when the server says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u64>,
 }
 
 /// The turn ended without an error (`chat-stream:done`): completed, or stopped by the user.
@@ -104,12 +107,16 @@ pub struct ChatDone {
     pub reasoning: String,
     /// The user stopped it; `text` is the partial answer.
     pub stopped: bool,
-    /// `finish_reason` of the last choice (`stop`, `length`, ...), if the server sent one.
+    /// `finish_reason` of the last choice (`stop`, `length`, `tool_calls`, `content_filter`,
+    /// whichever the protocol), if the server sent one.
     pub finish_reason: Option<String>,
     /// Latency figures.
     pub timings: Timings,
     /// Token counts, if the server sent them.
     pub usage: Option<UsageReport>,
+    /// The tool calls the model asked for (`[{id, name, arguments}]`, arguments as JSON text);
+    /// shown, never executed.
+    pub tool_calls: Vec<ToolCall>,
 }
 
 /// The turn failed (`chat-stream:error`). Whatever text arrived is kept, here and on screen.
@@ -202,7 +209,9 @@ impl TurnReporter {
                     prompt_tokens: u.prompt_tokens,
                     completion_tokens: u.completion_tokens,
                     total_tokens: u.total_tokens,
+                    reasoning_tokens: u.reasoning_tokens,
                 }),
+                tool_calls: message.tool_calls.clone(),
             }),
         })
     }

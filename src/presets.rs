@@ -4,9 +4,12 @@
 
 use serde_json::Value;
 
-use crate::openai::{excerpt, strip_markup};
+use crate::{
+    openai::{excerpt, strip_markup},
+    protocol::Protocol,
+};
 
-/// A known OpenAI-compatible provider or server.
+/// A known provider or server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
     /// Stable id, e.g. `ollama`.
@@ -15,6 +18,8 @@ pub struct Preset {
     pub name: &'static str,
     /// Base URL of the API, without a trailing slash. `YOUR-RESOURCE` is a placeholder.
     pub endpoint: &'static str,
+    /// The API it is set to speak (servers that speak several keep the one most use).
+    pub protocol: Protocol,
     /// Requests fail without an API key.
     pub needs_key: bool,
     /// A model name to start with; empty when the server decides (pick one from its models list).
@@ -29,23 +34,38 @@ pub const PRESETS: &[Preset] = &[
         id: "local",
         name: "Local (this project's llama-server)",
         endpoint: "http://127.0.0.1:8081/v1",
+        protocol: Protocol::Chat,
         needs_key: false,
         model_hint: "gemma-3-270m",
         notes: "llama.cpp's llama-server with Gemma 3 270M, started by `bash .ci/serve`. \
-                No key; it allows any page origin.",
+                No key; it allows any page origin and header, and serves all three APIs.",
     },
     Preset {
         id: "openai",
         name: "OpenAI",
         endpoint: "https://api.openai.com/v1",
+        protocol: Protocol::Responses,
         needs_key: true,
         model_hint: "gpt-4o-mini",
-        notes: "Needs an API key from platform.openai.com; the API allows calls from web pages.",
+        notes: "Needs an API key from platform.openai.com; the API allows calls from web pages. \
+                Set to the Responses API (Chat Completions works too).",
+    },
+    Preset {
+        id: "anthropic",
+        name: "Anthropic",
+        endpoint: "https://api.anthropic.com/v1",
+        protocol: Protocol::Anthropic,
+        needs_key: true,
+        model_hint: "claude-haiku-4-5",
+        notes: "Needs an API key from console.anthropic.com, sent as `x-api-key` with the \
+                `anthropic-dangerous-direct-browser-access` header Anthropic requires before \
+                it answers a web page.",
     },
     Preset {
         id: "azure",
         name: "Azure OpenAI",
         endpoint: "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
+        protocol: Protocol::Chat,
         needs_key: true,
         model_hint: "gpt-4o-mini",
         notes: "Replace YOUR-RESOURCE with your resource name. The v1 API takes your deployment \
@@ -56,6 +76,7 @@ pub const PRESETS: &[Preset] = &[
         id: "openrouter",
         name: "OpenRouter",
         endpoint: "https://openrouter.ai/api/v1",
+        protocol: Protocol::Chat,
         needs_key: true,
         model_hint: "openai/gpt-4o-mini",
         notes: "Models are named `vendor/model`. Its `: OPENROUTER PROCESSING` keep-alive \
@@ -65,6 +86,7 @@ pub const PRESETS: &[Preset] = &[
         id: "ollama",
         name: "Ollama",
         endpoint: "http://127.0.0.1:11434/v1",
+        protocol: Protocol::Chat,
         needs_key: false,
         model_hint: "llama3.2",
         notes: "Pull the model first (`ollama pull llama3.2`). Pages on localhost and 127.0.0.1 \
@@ -74,18 +96,18 @@ pub const PRESETS: &[Preset] = &[
         id: "llama-cpp",
         name: "llama.cpp (llama-server)",
         endpoint: "http://127.0.0.1:8080/v1",
+        protocol: Protocol::Chat,
         needs_key: false,
         model_hint: "",
-        notes: "Serves the model it was started with; a key is needed only with `--api-key`. \
-                It sends CORS headers for any page origin by default (newer builds: \
-                `--cors-origins`). Port 8080 is llama-server's default and also where \
-                `bash .ci/serve` serves this page: if this page is on 8080, start \
-                llama-server with `--port 8081` (the local preset) or serve the page elsewhere.",
+        notes: "Serves its model in all three APIs; a key only with `--api-key`. It allows \
+                any page origin and header. Port 8080 is also where `bash .ci/serve` serves \
+                this page: then start llama-server with `--port 8081` (the local preset).",
     },
     Preset {
         id: "vllm",
         name: "vLLM",
         endpoint: "http://127.0.0.1:8000/v1",
+        protocol: Protocol::Chat,
         needs_key: false,
         model_hint: "",
         notes: "Use the model name given to `vllm serve`; a key only with `--api-key`. \
@@ -95,6 +117,7 @@ pub const PRESETS: &[Preset] = &[
         id: "lm-studio",
         name: "LM Studio",
         endpoint: "http://127.0.0.1:1234/v1",
+        protocol: Protocol::Chat,
         needs_key: false,
         model_hint: "",
         notes: "Start the server in LM Studio and enable CORS in its server settings \

@@ -5,12 +5,14 @@
 //! (`performance.now()` in the browser); the turn stores marks relative to the moment the request
 //! was sent, as OpenAI's cookbook reports them ("received 0.42 s after request").
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
     error::ChatError,
     markdown::MdText,
     openai::{
         ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Frame, Role, ServerTimings,
-        StreamOptions, Usage,
+        StreamOptions, ToolCallDelta, Usage,
     },
     pipeline::Update,
 };
@@ -140,6 +142,110 @@ fn partial_suffix(text: &str, tag: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// A tool call the model asked for: shown, never executed. Its fragments are joined as they
+/// stream (`arguments` is JSON text, possibly incomplete while the call streams).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ToolCall {
+    /// The call's id (`call_…`, `toolu_…`), empty when the server sent none.
+    pub id: String,
+    /// The function's name, empty when the server sent none.
+    pub name: String,
+    /// The arguments as they arrived, concatenated.
+    pub arguments: String,
+}
+
+impl ToolCall {
+    /// The arguments as they are shown: pretty-printed ([`pretty_json`]) once the call is
+    /// `complete` and they are valid JSON, else the raw text as it arrived.
+    pub fn display_arguments(&self, complete: bool) -> String {
+        complete
+            .then(|| pretty_json(&self.arguments))
+            .flatten()
+            .unwrap_or_else(|| self.arguments.clone())
+    }
+}
+
+/// `text` re-indented (two spaces, one member per line, `": "` after keys, empty objects and
+/// arrays kept as `{}` and `[]`), when it is one valid JSON value; `None` otherwise. Keys keep
+/// their order and strings and numbers their exact text: only the white space between tokens
+/// changes.
+pub fn pretty_json(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() || serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// A finish reason in the words of Chat Completions, whichever protocol or server sent it:
+/// `stop` (also Anthropic's `end_turn` and `stop_sequence`), `length` (also `max_tokens` and the
+/// Responses API's `max_output_tokens`), `tool_calls` (also `tool_use` and the older
+/// `function_call`), `content_filter`; any other value as it came.
+pub fn normalize_finish_reason(reason: &str) -> String {
+    match reason {
+        "stop" | "end_turn" | "stop_sequence" => "stop",
+        "length" | "max_tokens" | "max_output_tokens" => "length",
+        "tool_calls" | "tool_use" | "function_call" => "tool_calls",
+        "content_filter" => "content_filter",
+        other => other,
+    }
+    .to_owned()
+}
+
 /// One message on screen.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Message {
@@ -153,6 +259,8 @@ pub struct Message {
     pub reasoning: BlockText,
     /// A refusal instead of an answer.
     pub refusal: String,
+    /// The tool calls of an assistant message, in order of their index.
+    pub tool_calls: Vec<ToolCall>,
     /// How it ended.
     pub status: MessageStatus,
     /// For a failed message: the error that ended it, as shown to the user.
@@ -392,7 +500,7 @@ pub struct Turn {
     pub warnings: Vec<String>,
     /// How many warnings there were in all.
     pub warning_count: u64,
-    /// Last `finish_reason` of choice 0.
+    /// Last `finish_reason` of choice 0, normalised by [`normalize_finish_reason`].
     pub finish_reason: Option<String>,
     /// `data: [DONE]` arrived.
     pub saw_done: bool,
@@ -404,6 +512,8 @@ pub struct Turn {
     pub message: usize,
     /// `<think>` tags in the content stream.
     think: ThinkSplit,
+    /// The fragment index of each of the message's tool calls, in the same order.
+    tool_slots: Vec<u32>,
 }
 
 impl Turn {
@@ -441,6 +551,42 @@ impl Turn {
             self.warnings.push(warning);
         }
     }
+}
+
+/// Adds one tool-call fragment to the message's calls: a new call for an index not seen yet,
+/// else its id and name (when given) and the arguments piece. Whether it showed anything.
+fn add_tool_fragment(
+    calls: &mut Vec<ToolCall>,
+    slots: &mut Vec<u32>,
+    delta: &ToolCallDelta,
+) -> bool {
+    let at = match slots.iter().position(|&i| i == delta.index) {
+        Some(at) => at,
+        None => {
+            slots.push(delta.index);
+            calls.push(ToolCall::default());
+            calls.len() - 1
+        }
+    };
+    let call = &mut calls[at];
+    let mut shown = false;
+    if let Some(id) = delta.id.as_deref().filter(|s| !s.is_empty()) {
+        call.id = id.to_owned();
+    }
+    if let Some(function) = &delta.function {
+        if let Some(name) = function.name.as_deref().filter(|s| !s.is_empty()) {
+            // A name comes once; a server that repeats it in every fragment keeps the first.
+            if call.name.is_empty() {
+                call.name = name.to_owned();
+            }
+            shown = true;
+        }
+        if let Some(arguments) = function.arguments.as_deref().filter(|s| !s.is_empty()) {
+            call.arguments.push_str(arguments);
+            shown = true;
+        }
+    }
+    shown
 }
 
 /// Settings that shape a request.
@@ -749,6 +895,10 @@ impl Transcript {
                 message.refusal.push_str(text);
                 answered = true;
             }
+            for call in &delta.tool_calls {
+                // Tool calls are the answer of a turn that calls tools.
+                answered |= add_tool_fragment(&mut message.tool_calls, &mut turn.tool_slots, call);
+            }
             if answered {
                 carries |= ChunkMark::ANSWER;
                 turn.times.first_answer.get_or_insert(ms);
@@ -786,8 +936,8 @@ impl Transcript {
                     fields.push((ChunkField::FinishReason, reason.as_str().into()));
                 }
             }
-            if choice.finish_reason.is_some() {
-                turn.finish_reason = choice.finish_reason;
+            if let Some(reason) = choice.finish_reason {
+                turn.finish_reason = Some(normalize_finish_reason(&reason));
             }
         }
         turn.chunks.push(ChunkMark {

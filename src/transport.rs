@@ -16,18 +16,18 @@ use web_sys::{
     Response,
 };
 
-use crate::{
-    error::ChatError,
-    openai::{error_from_http, excerpt},
-};
+use crate::{error::ChatError, openai::excerpt, protocol::Protocol};
 
-/// One chat completion request.
+/// One chat request, in the protocol the endpoint speaks.
 pub struct ChatPost<'a> {
-    /// `{endpoint}/chat/completions`.
+    /// `{endpoint}/{protocol path}` ([`Protocol::url`]).
     pub url: &'a str,
-    /// Serialized [`crate::openai::ChatRequest`].
+    /// The protocol's JSON body ([`Protocol::body`]).
     pub body: String,
-    /// Sent as `Authorization: Bearer …` when present; never logged.
+    /// Which API: decides the key header and how an error body is read.
+    pub protocol: Protocol,
+    /// Sent in the protocol's one key header when present (`Authorization: Bearer …`, or
+    /// Anthropic's `x-api-key`); never logged.
     pub api_key: Option<&'a str>,
     /// Whether streaming was asked for.
     pub stream: bool,
@@ -88,9 +88,16 @@ async fn within(
     }
 }
 
-/// Request headers: `Authorization: Bearer …` when a key is given, and `Content-Type` for a
-/// JSON body. Only these two: every server's CORS set-up allows them.
-fn request_headers(api_key: Option<&str>, json_body: bool) -> Result<Headers, ChatError> {
+/// Request headers: the protocol's ([`Protocol::headers`]: `Authorization: Bearer …` when a
+/// key is given for chat and responses; `anthropic-version`, and with a key `x-api-key` and
+/// `anthropic-dangerous-direct-browser-access`, for anthropic), and `Content-Type` for a JSON
+/// body. Nothing else: for chat and responses only these two, which every server's CORS set-up
+/// allows.
+fn request_headers(
+    protocol: Protocol,
+    api_key: Option<&str>,
+    json_body: bool,
+) -> Result<Headers, ChatError> {
     let headers = Headers::new().map_err(|e| ChatError::Setup(js_message(&e)))?;
     let set = |k: &str, v: &str| {
         headers
@@ -100,14 +107,15 @@ fn request_headers(api_key: Option<&str>, json_body: bool) -> Result<Headers, Ch
     if json_body {
         set("Content-Type", "application/json")?;
     }
-    if let Some(key) = api_key.filter(|k| !k.trim().is_empty()) {
-        set("Authorization", &format!("Bearer {}", key.trim()))?;
+    for (name, value) in protocol.headers(api_key) {
+        set(name, &value)?;
     }
     Ok(headers)
 }
 
-/// The error for a non-2xx response, with its status and (the start of) its body.
-async fn http_error(response: &Response) -> ChatError {
+/// The error for a non-2xx response, with its status and (the start of) its body read by the
+/// protocol's error envelope.
+async fn http_error(protocol: Protocol, response: &Response) -> ChatError {
     let status = response.status();
     let retry_after_secs = response
         .headers()
@@ -119,18 +127,20 @@ async fn http_error(response: &Response) -> ChatError {
     ChatError::Http {
         status,
         retry_after_secs,
-        api: error_from_http(status, &body),
+        api: protocol.error_from_http(status, &body),
         body: excerpt(&body, 2000),
     }
 }
 
-/// `GET url` (the models list) with the key as a bearer token; the body on a 2xx status.
+/// `GET url` (the models list) with the key in the protocol's key header; the body on a 2xx
+/// status.
 pub async fn get_text(
     url: &str,
+    protocol: Protocol,
     api_key: Option<&str>,
     signal: &AbortSignal,
 ) -> Result<String, ChatError> {
-    let headers = request_headers(api_key, false)?;
+    let headers = request_headers(protocol, api_key, false)?;
     let init = RequestInit::new();
     init.set_method("GET");
     init.set_headers(&headers);
@@ -143,7 +153,7 @@ pub async fn get_text(
         .map_err(|e| ChatError::unreachable(url, &js_message(&e)))?
         .unchecked_into();
     if !response.ok() {
-        return Err(http_error(&response).await);
+        return Err(http_error(protocol, &response).await);
     }
     read_text(&response).await
 }
@@ -251,7 +261,7 @@ impl ByteStream {
 
 /// Posts the request; resolves when the response headers arrive. Never retries.
 pub async fn send(post: &ChatPost<'_>) -> Result<Reply, ChatError> {
-    let headers = request_headers(post.api_key, true)?;
+    let headers = request_headers(post.protocol, post.api_key, true)?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
@@ -274,7 +284,7 @@ pub async fn send(post: &ChatPost<'_>) -> Result<Reply, ChatError> {
         .unchecked_into();
     let headers_at = now();
     if !response.ok() {
-        return Err(http_error(&response).await);
+        return Err(http_error(post.protocol, &response).await);
     }
     let content_type = response
         .headers()

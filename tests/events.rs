@@ -202,9 +202,11 @@ fn payloads_serialize_in_camel_case_for_javascript() {
             "stopped",
             "text",
             "timings",
+            "toolCalls",
             "usage"
         ]
     );
+    assert_eq!(json["toolCalls"], serde_json::json!([]));
     assert!(json["timings"]["firstTokenMs"].is_number());
     assert!(
         json["timings"]["tokensPerSecond"].is_null()

@@ -5,8 +5,9 @@
 
 use std::collections::HashSet;
 
-use chat_stream::presets::{
-    models_url, parse_models, preset_by_id, preset_for_endpoint, ModelsError, PRESETS,
+use chat_stream::{
+    presets::{models_url, parse_models, preset_by_id, preset_for_endpoint, ModelsError, PRESETS},
+    protocol::Protocol,
 };
 use proptest::prelude::*;
 
@@ -43,34 +44,73 @@ fn presets_are_well_formed() {
 
 #[test]
 fn preset_facts() {
+    use Protocol::{Anthropic, Chat, Responses};
     let expect = [
-        ("local", "http://127.0.0.1:8081/v1", false, "gemma-3-270m"),
-        ("openai", "https://api.openai.com/v1", true, "gpt-4o-mini"),
+        (
+            "local",
+            "http://127.0.0.1:8081/v1",
+            Chat,
+            false,
+            "gemma-3-270m",
+        ),
+        (
+            "openai",
+            "https://api.openai.com/v1",
+            Responses,
+            true,
+            "gpt-4o-mini",
+        ),
+        (
+            "anthropic",
+            "https://api.anthropic.com/v1",
+            Anthropic,
+            true,
+            "claude-haiku-4-5",
+        ),
         (
             "azure",
             "https://YOUR-RESOURCE.openai.azure.com/openai/v1",
+            Chat,
             true,
             "gpt-4o-mini",
         ),
         (
             "openrouter",
             "https://openrouter.ai/api/v1",
+            Chat,
             true,
             "openai/gpt-4o-mini",
         ),
-        ("ollama", "http://127.0.0.1:11434/v1", false, "llama3.2"),
-        ("llama-cpp", "http://127.0.0.1:8080/v1", false, ""),
-        ("vllm", "http://127.0.0.1:8000/v1", false, ""),
-        ("lm-studio", "http://127.0.0.1:1234/v1", false, ""),
+        (
+            "ollama",
+            "http://127.0.0.1:11434/v1",
+            Chat,
+            false,
+            "llama3.2",
+        ),
+        ("llama-cpp", "http://127.0.0.1:8080/v1", Chat, false, ""),
+        ("vllm", "http://127.0.0.1:8000/v1", Chat, false, ""),
+        ("lm-studio", "http://127.0.0.1:1234/v1", Chat, false, ""),
     ];
     assert_eq!(PRESETS.len(), expect.len());
-    for (id, endpoint, needs_key, model) in expect {
+    for (id, endpoint, protocol, needs_key, model) in expect {
         let p = preset_by_id(id).unwrap();
         assert_eq!(
-            (p.endpoint, p.needs_key, p.model_hint),
-            (endpoint, needs_key, model)
+            (p.endpoint, p.protocol, p.needs_key, p.model_hint),
+            (endpoint, protocol, needs_key, model),
+            "{id}"
         );
     }
+    let anthropic = preset_by_id("anthropic").unwrap().notes;
+    assert!(
+        anthropic.contains("x-api-key")
+            && anthropic.contains("anthropic-dangerous-direct-browser-access"),
+        "{anthropic}"
+    );
+    assert!(preset_by_id("local")
+        .unwrap()
+        .notes
+        .contains("all three APIs"));
     assert!(preset_by_id("ollama")
         .unwrap()
         .notes
@@ -111,6 +151,9 @@ fn endpoints_map_to_their_preset() {
         ("https://api.openai.com:443/v1/", Some("openai")),
         ("http://api.openai.com/v1", None),
         ("https://openrouter.ai/api/v1", Some("openrouter")),
+        ("https://api.anthropic.com/v1", Some("anthropic")),
+        ("https://api.anthropic.com/v1/", Some("anthropic")),
+        ("https://api.anthropic.com", None),
         ("https://openrouter.ai/v1", None),
         ("https://my-res.openai.azure.com/openai/v1", Some("azure")),
         ("https://MY-RES.openai.azure.com/openai/v1/", Some("azure")),

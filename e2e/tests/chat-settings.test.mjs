@@ -132,12 +132,13 @@ test('presets fill endpoint and model, with notes; custom endpoints show "Custom
     await openSettings(page);
     const preset = page.locator(sel('preset'));
     const options = await preset.locator('option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(options, ['', 'local', 'openai', 'azure', 'openrouter', 'ollama', 'llama-cpp', 'vllm', 'lm-studio']);
+    assert.deepEqual(options, ['', 'local', 'openai', 'anthropic', 'azure', 'openrouter', 'ollama', 'llama-cpp', 'vllm', 'lm-studio']);
     assert.equal(await preset.inputValue(), '', 'the mock endpoint is a custom one');
 
     const cases = [
       ['ollama', 'http://127.0.0.1:11434/v1', 'llama3.2', /ollama pull/],
       ['openai', 'https://api.openai.com/v1', 'gpt-4o-mini', /key/i],
+      ['anthropic', 'https://api.anthropic.com/v1', 'claude-haiku-4-5', /anthropic-dangerous-direct-browser-access/],
       ['openrouter', 'https://openrouter.ai/api/v1', 'openai/gpt-4o-mini', /vendor\/model/],
       ['azure', 'https://YOUR-RESOURCE.openai.azure.com/openai/v1', 'gpt-4o-mini', /YOUR-RESOURCE/],
       ['local', 'http://127.0.0.1:8081/v1', 'gemma-3-270m', /llama-server/],
@@ -156,7 +157,7 @@ test('presets fill endpoint and model, with notes; custom endpoints show "Custom
     await setField(page, 'endpoint', `${env.mock.url}/v1`);
     await waitInPage(page, () => document.querySelector('[data-testid="preset"]').value === '', null, 'Custom again');
     assert.equal(await optionalText(page, 'preset-notes'), null, 'no notes for a custom endpoint');
-    const stray = probe.requests.filter((r) => /:(11434|8080|8081|8000|1234)\/|openai|openrouter|azure/.test(r));
+    const stray = probe.requests.filter((r) => /:(11434|8080|8081|8000|1234)\/|openai|anthropic|openrouter|azure/.test(r));
     assert.deepEqual(stray, [], 'choosing a preset sends nothing');
   }));
 

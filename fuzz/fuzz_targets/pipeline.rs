@@ -1,23 +1,34 @@
 //! The whole streaming path as one thing: arbitrary bytes in arbitrary pushes through
-//! `StreamDecoder` into `Transcript::on`. No panic, the turn always ends exactly once, and any
-//! re-chunking gives the same conversation (answer, reasoning, state, chunk log).
+//! `StreamDecoder` (for each protocol: Chat Completions, Responses, Anthropic Messages) into
+//! `Transcript::on`. No panic, the turn always ends exactly once, and any re-chunking gives the
+//! same conversation (answer, reasoning, tool calls, state, finish reason, chunk log).
 #![no_main]
 
 use chat_stream::{
     pipeline::StreamDecoder,
-    transcript::{RequestOptions, Transcript},
+    protocol::Protocol,
+    transcript::{RequestOptions, ToolCall, Transcript},
 };
 use libfuzzer_sys::fuzz_target;
 
-/// (answer, reasoning, state, chunk summaries) after feeding `input` cut at `cuts`.
-fn run(input: &[u8], cuts: &[usize]) -> (String, String, &'static str, Vec<String>) {
+/// What a reader sees after feeding `input` cut at `cuts`.
+type Seen = (
+    String,
+    String,
+    Vec<ToolCall>,
+    &'static str,
+    Option<String>,
+    Vec<String>,
+);
+
+fn run(protocol: Protocol, input: &[u8], cuts: &[usize]) -> Seen {
     let mut t = Transcript::new();
     let options = RequestOptions {
         stream: true,
         ..RequestOptions::default()
     };
     t.begin("prompt", &options, 0.0);
-    let mut d = StreamDecoder::new();
+    let mut d = StreamDecoder::for_protocol(protocol);
     let mut start = 0;
     for (k, &cut) in cuts.iter().chain(std::iter::once(&input.len())).enumerate() {
         d.push(&input[start..cut]);
@@ -38,17 +49,20 @@ fn run(input: &[u8], cuts: &[usize]) -> (String, String, &'static str, Vec<Strin
     (
         m.content.text(),
         m.reasoning.text(),
+        m.tool_calls.clone(),
         t.state().as_str(),
+        turn.finish_reason.clone(),
         turn.chunks.iter().map(|c| c.summary()).collect(),
     )
 }
 
 fuzz_target!(|data: &[u8]| {
-    // The first two bytes choose the cut points, the rest is the stream.
-    if data.len() < 2 {
+    // The first byte chooses the protocol, the next two the cut points; the rest is the stream.
+    if data.len() < 3 {
         return;
     }
-    let (seed, input) = (usize::from(data[0]) << 8 | usize::from(data[1]), &data[2..]);
+    let protocol = Protocol::ALL[usize::from(data[0]) % Protocol::ALL.len()];
+    let (seed, input) = (usize::from(data[1]) << 8 | usize::from(data[2]), &data[3..]);
     let mut cuts = Vec::new();
     let mut at = 0;
     let mut s = seed | 1;
@@ -60,5 +74,9 @@ fuzz_target!(|data: &[u8]| {
         }
         cuts.push(at);
     }
-    assert_eq!(run(input, &[]), run(input, &cuts), "re-chunking changed the conversation");
+    assert_eq!(
+        run(protocol, input, &[]),
+        run(protocol, input, &cuts),
+        "re-chunking changed the conversation"
+    );
 });

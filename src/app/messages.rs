@@ -187,6 +187,7 @@ pub fn MessageView(
                 </details>
             </Show>
             <MarkdownView chat=chat index=index live=is_live />
+            <super::tool_calls::ToolCallsView chat=chat index=index live=is_live />
             <Show when=move || answer_empty.get() && has_reasoning.get() && !is_live.get()>
                 <p class="cs-msg__note" data-testid="reasoning-only">
                     "The model produced reasoning but no answer text. Open “Thinking” above to read it."

@@ -14,6 +14,7 @@ mod settings_panel;
 mod stats;
 mod storage;
 mod theme;
+mod tool_calls;
 mod undo;
 mod use_chat_stream;
 mod use_clock;

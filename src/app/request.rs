@@ -4,7 +4,7 @@
 use wasm_bindgen_futures::JsFuture;
 
 use crate::{
-    pipeline::{decode_body, StreamDecoder, Update},
+    pipeline::{decode_body_as, StreamDecoder, Update},
     transport::{self, now, ChatPost, ReplyBody},
 };
 
@@ -29,7 +29,7 @@ pub async fn run(post: ChatPost<'_>, mut apply: impl FnMut(Update, f64)) {
             let content_type = body.content_type.clone();
             match body.text().await {
                 Ok((text, t)) => {
-                    for update in decode_body(&text, &content_type) {
+                    for update in decode_body_as(post.protocol, &text, &content_type) {
                         apply(update, t);
                     }
                 }
@@ -41,7 +41,7 @@ pub async fn run(post: ChatPost<'_>, mut apply: impl FnMut(Update, f64)) {
         ReplyBody::Stream(stream) => stream,
     };
     let mut stream = stream;
-    let mut decoder = StreamDecoder::new();
+    let mut decoder = StreamDecoder::for_protocol(post.protocol);
     let mut buf = Vec::new();
     loop {
         let t = match stream.read(&mut buf).await {
@@ -76,7 +76,7 @@ pub async fn run(post: ChatPost<'_>, mut apply: impl FnMut(Update, f64)) {
             }
         }
         if decoder.is_finished() {
-            // After `[DONE]` or an error frame nothing more is read: cancel the body, so the
+            // After the terminal event or an error frame nothing more is read: cancel the body, so the
             // server sees the connection close.
             stream.cancel();
             return;

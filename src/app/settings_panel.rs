@@ -7,6 +7,7 @@ use web_sys::AbortController;
 
 use crate::{
     presets::{self, PRESETS},
+    protocol::Protocol,
     settings::{
         validate::{parse_max_tokens, parse_temperature, Field, Problem},
         Settings,
@@ -80,6 +81,7 @@ pub fn SettingsPanel(
             settings.update(|s| {
                 s.endpoint = p.endpoint.to_owned();
                 s.model = p.model_hint.to_owned();
+                s.protocol = p.protocol;
             });
         }
     };
@@ -87,7 +89,8 @@ pub fn SettingsPanel(
     let (models_error, set_models_error) = signal(None::<String>);
     let (listing, set_listing) = signal(false);
     let list_models = move |_| {
-        let url = presets::models_url(&settings.with_untracked(|s| s.endpoint.clone()));
+        let (endpoint, protocol) = settings.with_untracked(|s| (s.endpoint.clone(), s.protocol));
+        let url = presets::models_url(&endpoint);
         let key = api_key.get_untracked();
         let Ok(controller) = AbortController::new() else {
             return;
@@ -95,7 +98,8 @@ pub fn SettingsPanel(
         set_listing.set(true);
         set_models_error.set(None);
         spawn_local(async move {
-            let result = crate::transport::get_text(&url, Some(&key), &controller.signal()).await;
+            let result =
+                crate::transport::get_text(&url, protocol, Some(&key), &controller.signal()).await;
             let parsed = result
                 .map_err(|e| e.to_string())
                 .and_then(|body| presets::parse_models(&body).map_err(|e| e.to_string()));
@@ -147,6 +151,28 @@ pub fn SettingsPanel(
                         view! { <p class="cs-hint" data-testid="preset-notes">{parts}</p> }
                     })
                 }}
+                <label class="cs-field">
+                    <span>"API"</span>
+                    <select
+                        data-testid="protocol"
+                        on:change=move |ev| {
+                            if let Some(p) = Protocol::parse(&event_target_value(&ev)) {
+                                settings.update(|s| s.protocol = p);
+                            }
+                        }
+                    >
+                        {Protocol::ALL
+                            .iter()
+                            .map(|&p| {
+                                view! {
+                                    <option value=p.as_str() prop:selected=move || settings.with(|s| s.protocol == p)>
+                                        {protocol_label(p)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
                 <label class="cs-field cs-field--wide">
                     <span>
                         {move || if remember_key.get() { "API key (remembered on this device)" } else { "API key (kept in this page only, not stored)" }}
@@ -246,5 +272,14 @@ pub fn SettingsPanel(
                 </label>
             </div>
         </section>
+    }
+}
+
+/// The settings menu's name for a protocol.
+fn protocol_label(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Chat => "Chat Completions",
+        Protocol::Responses => "Responses",
+        Protocol::Anthropic => "Anthropic Messages",
     }
 }

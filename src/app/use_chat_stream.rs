@@ -28,7 +28,8 @@ pub struct UseChatStreamOptions {
 }
 
 impl UseChatStreamOptions {
-    /// The API key, sent as `Authorization: Bearer` (read when a request starts). Default: none.
+    /// The API key (read when a request starts), sent in the protocol's one key header:
+    /// `Authorization: Bearer` for chat and responses, `x-api-key` for anthropic. Default: none.
     pub fn api_key(mut self, key: impl Into<Signal<String>>) -> Self {
         self.api_key = key.into();
         self
@@ -336,15 +337,17 @@ impl UseChatStreamReturn {
         if let Some(Some(old)) = self.abort.try_update_value(|a| a.replace(controller)) {
             old.abort();
         }
-        let body = serde_json::to_string(&request).unwrap_or_default();
+        let protocol = settings.protocol;
+        let body = protocol.body(&request);
         let abort = self.abort;
         // The new messages and the waiting state show at once.
         self.redraw.all();
         spawn_local(async move {
-            let url = settings.completions_url();
+            let url = protocol.url(&settings.endpoint);
             let post = ChatPost {
                 url: &url,
                 body,
+                protocol,
                 api_key: Some(key.as_str()),
                 stream: settings.stream,
                 signal: &signal,

@@ -26,6 +26,7 @@ const STYLE_URL = new URL("style.css", BASE).href;
 export const ATTRIBUTES = Object.freeze([
   "endpoint",
   "model",
+  "protocol",
   "stream",
   "system",
   "temperature",
@@ -56,8 +57,9 @@ const kebab = (name) => name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 /**
  * Mounts a chat into `element` (in its open shadow root, created if needed).
- * options: { endpoint, model, stream, system, temperature, maxTokens, idleTimeout, placeholder,
- *            theme: "light" | "dark" | "auto", apiKey }
+ * options: { endpoint, model, protocol: "chat" | "responses" | "anthropic", stream, system,
+ *            temperature, maxTokens, idleTimeout, placeholder, theme: "light" | "dark" | "auto",
+ *            apiKey }
  * Returns { element, send(text), stop(), reset(), set(options), state, unmount() }.
  * `unmount()` aborts any request, removes the chat and every listener and timer it made.
  */

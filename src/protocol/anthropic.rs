@@ -41,8 +41,8 @@
 //!
 //! `{"type": "error", "error": {"type", "message"}}`, read by [`error_from_http`].
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{value::RawValue, Value};
 
 use super::{
     begin_event, chunk_frame, content_frame, error_from_value, has_error, parse_body,
@@ -337,6 +337,20 @@ impl AnthropicMapper {
     }
 }
 
+/// The `input` of each content block as the server wrote it (a parsed [`Value`] would sort an
+/// object's keys).
+#[derive(Deserialize)]
+struct RawContent<'a> {
+    #[serde(borrow, default)]
+    content: Vec<RawBlock<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawBlock<'a> {
+    #[serde(borrow, default)]
+    input: Option<&'a RawValue>,
+}
+
 /// Reads a non-streaming response body: the Message object, or the error in it.
 pub fn parse_response(body: &str) -> Result<ChatCompletion, ApiError> {
     let v = parse_body(body, "an Anthropic message")?;
@@ -360,16 +374,25 @@ pub fn parse_response(body: &str) -> Result<ChatCompletion, ApiError> {
         ..Delta::default()
     };
     let (mut content, mut reasoning) = (String::new(), Vec::new());
-    for block in blocks {
+    let raw = serde_json::from_str::<RawContent>(body).map_or_else(|_| Vec::new(), |r| r.content);
+    for (i, block) in blocks.iter().enumerate() {
         match str_at(block, "/type") {
             Some("text") => content.push_str(str_at(block, "/text").unwrap_or("")),
             Some("thinking") => reasoning.extend(str_at(block, "/thinking")),
             Some("tool_use") => {
                 let index = delta.tool_calls.len() as u32;
-                let input = block
-                    .get("input")
-                    .filter(|i| !i.is_null())
-                    .map_or_else(|| "{}".to_owned(), Value::to_string);
+                let written = raw
+                    .get(i)
+                    .and_then(|b| b.input)
+                    .map(|r| r.get().trim())
+                    .filter(|r| *r != "null");
+                let input = match written {
+                    Some(text) => text.to_owned(),
+                    None => block
+                        .get("input")
+                        .filter(|i| !i.is_null())
+                        .map_or_else(|| "{}".to_owned(), Value::to_string),
+                };
                 delta.tool_calls.push(tool_call(
                     index,
                     str_at(block, "/id").map(str::to_owned),

@@ -29,8 +29,8 @@
 //! | any other type (`response.in_progress`, `response.content_part.added`, `….done`, web search, audio, …) | nothing |
 //! | data that is not a JSON object, or has no type | [`Frame::Skip`] with a warning |
 //!
-//! `output_tokens_details.reasoning_tokens`, when present, is kept by the mapper
-//! ([`ResponsesMapper::reasoning_tokens`]): [`Usage`] has no field for it.
+//! `output_tokens_details.reasoning_tokens`, when present, goes to [`Usage::reasoning_tokens`]
+//! (and is kept by the mapper: [`ResponsesMapper::reasoning_tokens`]).
 //!
 //! llama.cpp (b11669) sends `timings` next to `response` in the `response.completed` event, and
 //! reports `status: "completed"` also when `max_output_tokens` cut the answer.

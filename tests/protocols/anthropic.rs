@@ -380,3 +380,20 @@ fn http_error_envelope() {
     );
     assert_eq!(e.to_string(), "Overloaded (overloaded_error, 529)");
 }
+
+#[test]
+fn non_streaming_tool_input_keeps_the_servers_text_and_key_order() {
+    let body = r#"{"id":"m","type":"message","role":"assistant","content":[
+        {"type":"text","text":"ok"},
+        {"type":"tool_use","id":"t1","name":"f","input":{"zone":"Europe/Paris","format":"24h"}},
+        {"type":"tool_use","id":"t2","name":"g","input":null}
+    ],"stop_reason":"tool_use"}"#;
+    let c = anthropic::parse_response(body).unwrap();
+    let args: Vec<_> = c.choices[0]
+        .message
+        .tool_calls
+        .iter()
+        .map(|t| t.function.as_ref().unwrap().arguments.clone().unwrap())
+        .collect();
+    assert_eq!(args, [r#"{"zone":"Europe/Paris","format":"24h"}"#, "{}"]);
+}
