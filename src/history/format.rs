@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::{
     openai::{excerpt, Role},
-    transcript::{Message, MessageStats, MessageStatus, Transcript},
+    transcript::{Message, MessageStats, MessageStatus, ToolCall, Transcript},
 };
 
 use super::HistoryError;
@@ -102,6 +102,9 @@ pub struct SavedMessage {
     /// The error that ended a failed message (omitted when none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The tool calls the model asked for (shown, never run; omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
     /// Why the answer ended, as the server said (`stop`, `length`, ...; omitted when unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<String>,
@@ -120,6 +123,7 @@ impl SavedMessage {
             refusal: String::new(),
             status: SavedStatus::Complete,
             error: None,
+            tool_calls: Vec::new(),
             finish_reason: None,
             stats: None,
         }
@@ -134,6 +138,7 @@ impl SavedMessage {
             refusal: message.refusal.clone(),
             status: message.status.into(),
             error: message.error.clone(),
+            tool_calls: message.tool_calls.clone(),
             finish_reason: message.finish_reason.clone(),
             stats: message.stats.clone(),
         }
@@ -146,6 +151,7 @@ impl SavedMessage {
             refusal: self.refusal.clone(),
             status: self.status.into(),
             error: self.error.clone(),
+            tool_calls: self.tool_calls.clone(),
             finish_reason: self.finish_reason.clone(),
             stats: self.stats.clone(),
             ..Message::default()
@@ -155,11 +161,12 @@ impl SavedMessage {
         message
     }
 
-    /// No text of any kind and no error.
+    /// No text of any kind, no tool call and no error.
     pub fn is_empty(&self) -> bool {
         self.content.is_empty()
             && self.reasoning.is_empty()
             && self.refusal.is_empty()
+            && self.tool_calls.is_empty()
             && self.error.is_none()
     }
 }

@@ -75,7 +75,8 @@
 //! - `messages[].content`: text. `reasoning`, `refusal` (text, omitted when empty), `status`
 //!   (`"complete"`, `"stopped"` or `"failed"`, omitted when complete) and `error` (text, omitted
 //!   when there is none) are optional; `null` reads as absent.
-//! - Version 2 adds, on assistant messages, `finish_reason` (text as the server said it,
+//! - Version 2 adds, on assistant messages, `tool_calls` (`[{id, name, arguments}]`, the calls
+//!   the model asked for, arguments as JSON text; never run), `finish_reason` (text as the server said it,
 //!   normalised to `stop`, `length`, `tool_calls`, `content_filter` where known) and `stats`:
 //!   the turn's figures ([`MessageStats`](crate::transcript::MessageStats)): `streaming`,
 //!   `headers_ms`, `first_chunk_ms`, `first_token_ms`, `total_ms` (ms after the request was

@@ -370,3 +370,31 @@ fn version_1_files_still_import_without_figures() {
     assert_eq!(m.content, "Hello");
     assert!(m.stats.is_none() && m.finish_reason.is_none());
 }
+
+#[test]
+fn tool_calls_are_saved_with_their_answer() {
+    use chat_stream::{openai::Frame, transcript::Transcript};
+    let mut t = Transcript::new();
+    t.begin("Weather?", &super::options(), 0.0);
+    t.apply(
+        super::frame(serde_json::json!({"choices":[{"index":0,"delta":{"tool_calls":[
+            {"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":"}}]}}]})),
+        10.0,
+    );
+    t.apply(
+        super::frame(
+            serde_json::json!({"choices":[{"index":0,"delta":{"tool_calls":[
+            {"index":0,"function":{"arguments":"\"Paris\"}"}}]},"finish_reason":"tool_calls"}]}),
+        ),
+        20.0,
+    );
+    t.apply(Frame::Done, 30.0);
+    let json = export(&[Conversation::from_transcript("c1", &t, 1.0, 1.0)], 2.0);
+    assert!(json.contains(r#""name": "get_weather""#), "{json}");
+    let back = import(&json).unwrap().remove(0).to_transcript();
+    let m = &back.messages[1];
+    assert_eq!(m.tool_calls.len(), 1);
+    assert_eq!(m.tool_calls[0].id, "call_1");
+    assert_eq!(m.tool_calls[0].arguments, r#"{"city":"Paris"}"#);
+    assert_eq!(m.finish_reason.as_deref(), Some("tool_calls"));
+}

@@ -50,6 +50,7 @@ fn message() -> impl Strategy<Value = SavedMessage> {
                 refusal,
                 status,
                 error,
+                tool_calls: Vec::new(),
                 finish_reason: None,
                 stats: None,
             },
