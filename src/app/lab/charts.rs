@@ -62,19 +62,7 @@ fn strip(labels: &[String], records: &[RunRecord]) -> impl IntoView {
     let row = TITLE + 2.0 * LANE + GAP;
     let height = row * labels.len() as f64 + AXIS;
     let bottom = row * labels.len() as f64;
-    let ticks = axis
-        .ticks
-        .iter()
-        .map(|&t| {
-            let x = LEFT + axis.x(t, WIDTH);
-            view! {
-                <g class="cs-lab-chart__tick">
-                    <line x1=x x2=x y1=0 y2=bottom />
-                    <text x=x y=bottom + 16.0 text-anchor="middle">{tick_label(t)}</text>
-                </g>
-            }
-        })
-        .collect_view();
+    let ticks = axis_ticks(&axis, bottom);
     let rows = labels
         .iter()
         .enumerate()
@@ -160,19 +148,7 @@ fn itl(labels: &[String], records: &[RunRecord]) -> impl IntoView {
     let bottom = row * labels.len() as f64;
     let height = bottom + AXIS;
     let bar = WIDTH / BINS as f64;
-    let ticks = axis
-        .ticks
-        .iter()
-        .map(|&t| {
-            let x = LEFT + axis.x(t, WIDTH);
-            view! {
-                <g class="cs-lab-chart__tick">
-                    <line x1=x x2=x y1=0 y2=bottom />
-                    <text x=x y=bottom + 16.0 text-anchor="middle">{tick_label(t)}</text>
-                </g>
-            }
-        })
-        .collect_view();
+    let ticks = axis_ticks(&axis, bottom);
     let rows = labels
         .iter()
         .enumerate()
@@ -215,4 +191,20 @@ fn itl(labels: &[String], records: &[RunRecord]) -> impl IntoView {
             </svg>
         </figure>
     }
+}
+
+/// The vertical grid lines and labels of an x axis whose plot ends at `bottom`.
+fn axis_ticks(axis: &Axis, bottom: f64) -> impl IntoView {
+    axis.ticks
+        .iter()
+        .map(|&t| {
+            let x = LEFT + axis.x(t, WIDTH);
+            view! {
+                <g class="cs-lab-chart__tick">
+                    <line x1=x x2=x y1=0 y2=bottom />
+                    <text x=x y=bottom + 16.0 text-anchor="middle">{tick_label(t)}</text>
+                </g>
+            }
+        })
+        .collect_view()
 }
