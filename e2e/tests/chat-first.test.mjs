@@ -236,12 +236,17 @@ test('an empty prompt: Send is disabled, Enter says why; compare shows its promp
   env.withPage(t, async (page) => {
     await openApp(page, env, { model: 'mock-echo', params: { prompt: '' } });
     await page.locator(sel('prompt')).fill('');
-    assert.equal(await page.locator(sel('send')).isDisabled(), true, 'Send is disabled on an empty prompt');
+    assert.equal(await page.locator(sel('send')).getAttribute('aria-disabled'), 'true', 'Send is disabled on an empty prompt');
     await page.locator(sel('prompt')).press('Enter');
     await page.locator(sel('prompt-empty')).waitFor({ state: 'visible' });
     await page.locator(sel('prompt')).fill('x');
     await page.locator(sel('prompt-empty')).waitFor({ state: 'detached' });
-    assert.equal(await page.locator(sel('send')).isDisabled(), false);
+    assert.equal(await page.locator(sel('send')).getAttribute('aria-disabled'), null);
+    // Pressing the disabled-looking Send on an empty prompt says why, too.
+    await page.locator(sel('prompt')).fill('');
+    await page.locator(sel('send')).click({ force: true });
+    await page.locator(sel('prompt-empty')).waitFor({ state: 'visible' });
+    await page.locator(sel('prompt')).fill('x');
     await page.locator(sel('prompt')).fill('');
     await page.locator(sel('compare-open')).click();
     assert.equal(await page.locator(sel('compare-prompt')).inputValue(), '', 'compare shows the prompt it would run');

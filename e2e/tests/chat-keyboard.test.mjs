@@ -74,8 +74,8 @@ test('Tab order: prompt → send when idle, prompt → stop while streaming; foc
     assert.equal(await waitForState(page, ['stopped', 'done', 'error']), 'stopped', 'Enter on Stop stops');
     // Stop took Send's place and gives it back; focus stays in the chat (on the prompt).
     const after = await page.evaluate(() => ({
-      send: !!document.querySelector('[data-testid="send"]'),
-      stop: !!document.querySelector('[data-testid="stop"]'),
+      send: !document.querySelector('[data-testid="send"]').hidden,
+      stop: !document.querySelector('[data-testid="stop"]').hidden,
       focused: document.activeElement?.getAttribute('data-testid'),
     }));
     assert.deepEqual(after, { send: true, stop: false, focused: 'prompt' }, 'Send is back in Stop\'s place, focus on the prompt');

@@ -145,33 +145,31 @@ pub fn Composer(
                         }.into_any()),
                     }}
                 </p>
-                <Show
-                    when=busy
-                    fallback=move || view! {
-                        <button
-                            type="submit"
-                            class="cs-button cs-button--primary"
-                            data-testid="send"
-                            aria-disabled=move || empty().then_some("true")
-                            disabled=empty
-                        >
-                            "Send"
-                        </button>
+                // Both stay in the page (scripts and tests may hold them); Stop shows in Send's
+                // place while a turn runs. An empty prompt makes Send look disabled, and pressing
+                // it says why instead of doing nothing.
+                <button
+                    type="submit"
+                    class="cs-button cs-button--primary"
+                    data-testid="send"
+                    hidden=busy
+                    aria-disabled=move || empty().then_some("true")
+                >
+                    "Send"
+                </button>
+                <button
+                    type="button"
+                    class="cs-button cs-button--stop"
+                    data-testid="stop"
+                    hidden=move || !busy()
+                    on:click=move |_| {
+                        chat.stop();
+                        // The button goes away with the turn: keep focus in the chat.
+                        focus_prompt();
                     }
                 >
-                    <button
-                        type="button"
-                        class="cs-button cs-button--stop"
-                        data-testid="stop"
-                        on:click=move |_| {
-                            chat.stop();
-                            // The button goes away with the turn: keep focus in the chat.
-                            focus_prompt();
-                        }
-                    >
-                        "Stop"
-                    </button>
-                </Show>
+                    "Stop"
+                </button>
                 <button
                     type="button"
                     class="cs-button cs-button--quiet cs-composer__clear"
