@@ -147,7 +147,9 @@ export const withPage = (browser, t, fn) => inPage(browser, t, fn, { diagDir: DI
 export async function openUrl(page, url, timeout = 60_000) {
   await page.goto(url, { waitUntil: 'load', timeout });
   await page.locator(sel('chat')).waitFor({ state: 'attached', timeout });
-  await page.locator(sel('send')).waitFor({ state: 'visible', timeout });
+  // `?runs=N` opens the lab's view instead of the chat.
+  const pane = await page.locator(sel('chat')).getAttribute('data-pane');
+  await page.locator(sel(pane === 'lab' ? 'lab' : 'send')).waitFor({ state: 'visible', timeout });
   return page;
 }
 
