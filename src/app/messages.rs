@@ -159,9 +159,19 @@ pub fn MessageView(
         chat.read(|t| t.messages.get(index).and_then(|m| m.finish_reason.clone()))
     });
     let cut_off = move || !is_live.get() && finish_reason.with(|r| r.as_deref() == Some("length"));
-    let stats = Memo::new(move |_| {
+    // Which figures the message has (they are set once, when its turn ends): compared cheaply
+    // on every structure change, and the figures themselves are read only when this changes.
+    let stats_key = Memo::new(move |_| {
         chat.track_structure();
-        chat.read(|t| t.messages.get(index).and_then(|m| m.stats.clone()))
+        chat.read(|t| {
+            t.messages
+                .get(index)
+                .and_then(|m| m.stats.as_ref())
+                .map(|s| {
+                    let bits = |v: Option<f64>| v.map(f64::to_bits);
+                    (bits(s.first_chunk_ms), bits(s.total_ms), s.chunks)
+                })
+        })
     });
     let class = move || match status.get() {
         MessageStatus::Complete => "cs-msg cs-msg--assistant",
@@ -245,7 +255,11 @@ pub fn MessageView(
                     </Show>
                 </p>
             </Show>
-            {move || stats.get().map(|st| view! { <MessageStatsLine stats=st /> })}
+            {move || {
+                stats_key.get()?;
+                let st = chat.read(|t| t.messages.get(index).and_then(|m| m.stats.clone()))?;
+                Some(view! { <MessageStatsLine stats=st /> })
+            }}
             <Show when=move || !is_live.get()>
                 <div class="cs-msg__actions">
                     <CopyButton text=Callback::new(move |_| read(|m| m.content.text())()) label="Copy answer" />
