@@ -70,10 +70,27 @@ pub fn SettingsPanel(
             })
         }
     };
-    let temperature =
-        move || settings.with(|s| s.temperature.map(|t| t.to_string()).unwrap_or_default());
-    let max_tokens =
-        move || settings.with(|s| s.max_tokens.map(|t| t.to_string()).unwrap_or_default());
+    // A checked field (`testid`, its problem under it as `{testid}-error`); it shows the value
+    // the settings hold until a change is typed.
+    let checked_field = move |field: Field,
+                              label: &'static str,
+                              inputmode: &'static str,
+                              testid: &'static str,
+                              value: fn(&Settings) -> String| {
+        let error_testid = format!("{testid}-error");
+        view! {
+            <label class="cs-field">
+                <span>{label}</span>
+                <input type="text" inputmode=inputmode data-testid=testid
+                    aria-invalid=move || problem(field)().is_some().then_some("true")
+                    prop:value=move || settings.with(value)
+                    on:change=move |ev| checked(field, event_target_value(&ev)) />
+                {move || problem(field)().map(|m| view! {
+                    <span class="cs-field__error" data-testid=error_testid.clone() role="alert">{m}</span>
+                })}
+            </label>
+        }
+    };
     let preset = Memo::new(move |_| settings.with(|s| presets::preset_for_endpoint(&s.endpoint)));
     let apply_preset = move |ev| {
         let id = event_target_value(&ev);
@@ -237,26 +254,10 @@ pub fn SettingsPanel(
                 {move || {
                     models_error.get().map(|e| view! { <p class="cs-hint cs-notice--error" data-testid="models-error" role="alert">{e}</p> })
                 }}
-                <label class="cs-field">
-                    <span>"Temperature (0 to 2)"</span>
-                    <input type="text" inputmode="decimal" data-testid="temperature"
-                        aria-invalid=move || problem(Field::Temperature)().is_some().then_some("true")
-                        prop:value=temperature
-                        on:change=move |ev| checked(Field::Temperature, event_target_value(&ev)) />
-                    {move || problem(Field::Temperature)().map(|m| view! {
-                        <span class="cs-field__error" data-testid="temperature-error" role="alert">{m}</span>
-                    })}
-                </label>
-                <label class="cs-field">
-                    <span>"Max tokens"</span>
-                    <input type="text" inputmode="numeric" data-testid="max-tokens"
-                        aria-invalid=move || problem(Field::MaxTokens)().is_some().then_some("true")
-                        prop:value=max_tokens
-                        on:change=move |ev| checked(Field::MaxTokens, event_target_value(&ev)) />
-                    {move || problem(Field::MaxTokens)().map(|m| view! {
-                        <span class="cs-field__error" data-testid="max-tokens-error" role="alert">{m}</span>
-                    })}
-                </label>
+                {checked_field(Field::Temperature, "Temperature (0 to 2)", "decimal", "temperature",
+                    |s| s.temperature.map(|t| t.to_string()).unwrap_or_default())}
+                {checked_field(Field::MaxTokens, "Max tokens", "numeric", "max-tokens",
+                    |s| s.max_tokens.map(|t| t.to_string()).unwrap_or_default())}
                 <label class="cs-field cs-field--check">
                     <input
                         type="checkbox"

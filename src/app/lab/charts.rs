@@ -115,16 +115,13 @@ fn strip(labels: &[String], records: &[RunRecord]) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <figure class="cs-lab-chart">
-            <figcaption>"Each run's time to first token and end to end (a line marks the median)"</figcaption>
-            <svg class="cs-lab-chart__svg" data-testid="lab-chart-runs" viewBox=format!("0 0 {} {height}", LEFT + WIDTH + 30.0)
-                role="img" aria-label="Time to first token and end-to-end time of every run, per target">
-                {ticks}
-                {rows}
-            </svg>
-        </figure>
-    }
+    chart_figure(
+        "Each run's time to first token and end to end (a line marks the median)",
+        "lab-chart-runs",
+        "Time to first token and end-to-end time of every run, per target",
+        height,
+        view! { {ticks} {rows} },
+    )
 }
 
 /// Each target's inter-token gaps, binned on one axis (up to the largest p99, longer gaps in the
@@ -181,16 +178,13 @@ fn itl(labels: &[String], records: &[RunRecord]) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <figure class="cs-lab-chart">
-            <figcaption>"Inter-token latency: every gap between two token chunks (longer than the axis: in the last bar)"</figcaption>
-            <svg class="cs-lab-chart__svg" data-testid="lab-chart-itl" viewBox=format!("0 0 {} {height}", LEFT + WIDTH + 30.0)
-                role="img" aria-label="Histogram of the gaps between tokens, per target">
-                {ticks}
-                {rows}
-            </svg>
-        </figure>
-    }
+    chart_figure(
+        "Inter-token latency: every gap between two token chunks (longer than the axis: in the last bar)",
+        "lab-chart-itl",
+        "Histogram of the gaps between tokens, per target",
+        height,
+        view! { {ticks} {rows} },
+    )
 }
 
 /// The vertical grid lines and labels of an x axis whose plot ends at `bottom`.
@@ -207,4 +201,23 @@ fn axis_ticks(axis: &Axis, bottom: f64) -> impl IntoView {
             }
         })
         .collect_view()
+}
+
+/// A chart: its caption, and the SVG (`testid`, described by `label`) holding `plot`.
+fn chart_figure(
+    caption: &'static str,
+    testid: &'static str,
+    label: &'static str,
+    height: f64,
+    plot: impl IntoView,
+) -> impl IntoView {
+    view! {
+        <figure class="cs-lab-chart">
+            <figcaption>{caption}</figcaption>
+            <svg class="cs-lab-chart__svg" data-testid=testid viewBox=format!("0 0 {} {height}", LEFT + WIDTH + 30.0)
+                role="img" aria-label=label>
+                {plot}
+            </svg>
+        </figure>
+    }
 }
